@@ -24,8 +24,17 @@ $(DEPS_STAMP): scripts/install-deps
 
 deps: $(DEPS_STAMP)
 
-$(BUILD_DIR)/build.ninja: $(DEPS_STAMP)
-	CC=clang meson setup $(BUILD_DIR) $(MESON_OPTS)
+# Parts of the tree are built when their folder has a meson.build, so a new
+# one must reconfigure the build.
+MESON_FILES := $(shell find . -name meson.build -not -path './build*')
+
+$(BUILD_DIR)/build.ninja: $(DEPS_STAMP) $(MESON_FILES)
+	if [ -f $(BUILD_DIR)/meson-private/coredata.dat ]; then \
+		meson setup --reconfigure $(BUILD_DIR) $(MESON_OPTS); \
+	else \
+		CC=clang meson setup $(BUILD_DIR) $(MESON_OPTS); \
+	fi
+	@touch $@
 
 build: $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR)
