@@ -50,14 +50,14 @@ AK_API int ak_ctl_fd(const struct ak_ctl *ctl);
 struct ak_vnic_grant {
 	uint32_t vnic_id;
 	uint8_t mac[6];
-	uint32_t ipv4;       /* the VF's address, network byte order */
-	uint8_t prefix_len;  /* of the VF's subnet */
-	uint16_t mtu;        /* IP MTU of the VF */
+	uint32_t ipv4;		  /* the VF's address, network byte order */
+	uint8_t prefix_len;	  /* of the VF's subnet */
+	uint16_t mtu;		  /* IP MTU of the VF */
 	uint16_t ephemeral_first; /* source ports for outgoing connections */
 	uint16_t ephemeral_last;
-	int xsk_fd;          /* AF_XDP socket; poll it for the doorbell */
-	int umem_fd;         /* memfd behind the UMEM */
-	void *umem;          /* umem_size bytes, mapped shared */
+	int xsk_fd;  /* AF_XDP socket; poll it for the doorbell */
+	int umem_fd; /* memfd behind the UMEM */
+	void *umem;  /* umem_size bytes, mapped shared */
 	uint64_t umem_size;
 	uint32_t frame_size; /* bytes per UMEM frame */
 	uint32_t frame_count;

@@ -54,8 +54,9 @@ bool ak_ratelimit_allow(struct ak_ratelimit *rl, uint64_t now_ns,
 		if (ak_ratelimit_allow(&ak_rl_, ak_now_ns(),                   \
 				       &ak_rl_dropped_)) {                     \
 			if (ak_rl_dropped_)                                    \
-				ak_logf(level, "%llu similar messages "        \
-					       "suppressed",                   \
+				ak_logf(level,                                 \
+					"%llu similar messages "               \
+					"suppressed",                          \
 					(unsigned long long)ak_rl_dropped_);   \
 			ak_logf(level, fmt, ##__VA_ARGS__);                    \
 		}                                                              \

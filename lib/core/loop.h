@@ -27,7 +27,7 @@ struct ak_poller {
 	 */
 	bool (*prepare_sleep)(void *ctx);
 
-	int fd;      /* becomes readable when there is work; -1 for none */
+	int fd; /* becomes readable when there is work; -1 for none */
 	void *ctx;
 
 	struct ak_poller *next; /* owned by the loop */

@@ -54,7 +54,7 @@ struct ak_l4_env {
 	const struct ak_l4_ops *ops;
 	void *ctx;
 	uint32_t local_addr; /* network byte order */
-	uint16_t mtu;        /* IP MTU */
+	uint16_t mtu;	     /* IP MTU */
 	uint16_t ephemeral_first;
 	uint16_t ephemeral_last;
 };

@@ -11,13 +11,13 @@
 #include <stdint.h>
 
 struct ak_pkt {
-	uint8_t *frame;   /* first byte of the frame buffer */
-	uint64_t handle;  /* the driver's name for the buffer (UMEM offset) */
-	uint16_t cap;     /* usable bytes from frame */
-	uint16_t l3_off;  /* IPv4 header */
-	uint16_t l4_off;  /* UDP/TCP/ICMP header */
+	uint8_t *frame;	   /* first byte of the frame buffer */
+	uint64_t handle;   /* the driver's name for the buffer (UMEM offset) */
+	uint16_t cap;	   /* usable bytes from frame */
+	uint16_t l3_off;   /* IPv4 header */
+	uint16_t l4_off;   /* UDP/TCP/ICMP header */
 	uint16_t data_off; /* payload */
-	uint16_t end;     /* one past the packet's last byte (padding excluded) */
+	uint16_t end; /* one past the packet's last byte (padding excluded) */
 };
 
 static inline uint8_t *ak_pkt_l3(const struct ak_pkt *p)
