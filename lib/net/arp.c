@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/core/clock.h"
@@ -50,12 +51,24 @@ static struct arp_entry *arp_find(struct ak_net *net, uint32_t addr)
 	return NULL;
 }
 
-static void arp_drop_pending(struct ak_net *net, struct arp_entry *e)
+static void arp_release_pending(struct ak_net *net, struct arp_entry *e)
 {
 	if (!e->has_pending)
 		return;
 	e->has_pending = false;
-	net->vnic->ops->tx_free(net->vnic, &e->pending);
+	if (e->pending_msg) {
+		free(e->pending_msg);
+		e->pending_msg = NULL;
+	} else {
+		net->vnic->ops->tx_free(net->vnic, &e->pending);
+	}
+}
+
+static void arp_drop_pending(struct ak_net *net, struct arp_entry *e)
+{
+	if (!e->has_pending)
+		return;
+	arp_release_pending(net, e);
 	net_drop(net, AK_DROP_ARP_UNRESOLVED);
 }
 
@@ -126,8 +139,15 @@ static void arp_resolved(struct ak_net *net, struct arp_entry *e,
 	e->refreshing = false;
 	e->updated_ns = now_ns;
 	e->expires_ns = now_ns + ARP_LIFETIME_NS;
-	if (e->has_pending) {
-		e->has_pending = false;
+	if (!e->has_pending)
+		return;
+	e->has_pending = false;
+	if (e->pending_msg) {
+		ipv4_send_gather(net, e->pending_dst, e->pending_proto,
+				 e->pending_msg, e->pending_len, NULL, 0);
+		free(e->pending_msg);
+		e->pending_msg = NULL;
+	} else {
 		ipv4_output(net, &e->pending, e->pending_dst, e->pending_proto);
 	}
 }
@@ -240,6 +260,29 @@ int arp_queue(struct ak_net *net, uint32_t addr, struct ak_pkt *pkt,
 	return 0;
 }
 
+int arp_queue_copy(struct ak_net *net, uint32_t addr, const void *hdr,
+		   size_t hdr_len, const void *data, size_t data_len,
+		   uint8_t proto)
+{
+	struct arp_entry *e = arp_find(net, addr);
+	uint8_t *msg;
+
+	if (!e || e->state != ARP_PENDING)
+		return -EHOSTUNREACH;
+	msg = malloc(hdr_len + data_len);
+	if (!msg)
+		return -ENOMEM;
+	memcpy(msg, hdr, hdr_len);
+	memcpy(msg + hdr_len, data, data_len);
+	arp_drop_pending(net, e);
+	e->pending_msg = msg;
+	e->pending_len = hdr_len + data_len;
+	e->pending_dst = addr;
+	e->pending_proto = proto;
+	e->has_pending = true;
+	return 0;
+}
+
 uint64_t arp_housekeeping(struct ak_net *net, uint64_t now_ns)
 {
 	uint64_t next = UINT64_MAX;
@@ -272,11 +315,7 @@ void arp_flush(struct ak_net *net)
 	int i;
 
 	for (i = 0; i < AK_ARP_CACHE_SIZE; i++) {
-		if (net->arp[i].has_pending) {
-			net->arp[i].has_pending = false;
-			net->vnic->ops->tx_free(net->vnic,
-						&net->arp[i].pending);
-		}
+		arp_release_pending(net, &net->arp[i]);
 		net->arp[i].state = ARP_FREE;
 	}
 }

@@ -244,8 +244,11 @@ int ipv4_send_gather(struct ak_net *net, uint32_t dst, uint8_t proto,
 		return ipv4_output(net, &pkt, dst, proto);
 	}
 
-	/* Only one packet waits per address: the fragments cannot. */
+	/* The one packet that waits for ARP is the whole datagram. */
 	err = ip_next_hop(net, dst, mac);
+	if (err == -EAGAIN)
+		return arp_queue_copy(net, dst, hdr, hdr_len, data, data_len,
+				      proto);
 	if (err)
 		return err;
 	return ip_send_fragments(net, dst, proto, mac, &g);

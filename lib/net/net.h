@@ -73,6 +73,8 @@ struct arp_entry {
 	uint64_t updated_ns;
 	bool has_pending;
 	struct ak_pkt pending; /* one packet waiting for the address */
+	uint8_t *pending_msg;  /* or a datagram above one frame, on the heap */
+	size_t pending_len;
 	uint32_t pending_dst;
 	uint8_t pending_proto;
 };
@@ -144,6 +146,10 @@ int arp_lookup(struct ak_net *net, uint32_t addr, uint8_t mac[6],
 /* Keeps pkt (to be sent by ipv4_output) until addr resolves. */
 int arp_queue(struct ak_net *net, uint32_t addr, struct ak_pkt *pkt,
 	      uint32_t dst, uint8_t proto);
+/* Keeps a copy of an L4 message too large for one frame instead. */
+int arp_queue_copy(struct ak_net *net, uint32_t addr, const void *hdr,
+		   size_t hdr_len, const void *data, size_t data_len,
+		   uint8_t proto);
 uint64_t arp_housekeeping(struct ak_net *net, uint64_t now_ns);
 void arp_flush(struct ak_net *net);
 
