@@ -72,6 +72,7 @@ void ak_fini(struct ak_app *app)
 {
 	if (!app)
 		return;
+	ak_tcp_app_release(app);
 	ak_net_destroy(app->net);
 	ak_vnic_destroy(app->vnic);
 	ak_loop_destroy(app->loop);

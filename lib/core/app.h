@@ -17,6 +17,10 @@ struct ak_net_grants;
 struct ak_loop;
 struct ak_ctl;
 struct ak_vnic;
+struct ak_tcp_app;
+
+/* Frees the app's TCP (lib/net/tcp_app.c); ak_fini() calls it first. */
+void ak_tcp_app_release(struct ak_app *app);
 
 struct ak_app {
 	struct ak_loop *loop;
@@ -27,6 +31,7 @@ struct ak_app {
 	void (*release)(struct ak_app *app);
 	void *release_ctx;
 	volatile sig_atomic_t stopping;
+	struct ak_tcp_app *tcp; /* created by the first TCP call */
 };
 
 struct ak_net *ak_app_net(struct ak_app *app);

@@ -233,8 +233,14 @@ void ak_tcp_destroy(struct ak_tcp *tcp)
 	}
 	for (l = tcp->listeners; l; l = lnext) {
 		lnext = l->next;
+		tcp->env.ops->port_release(tcp->env.ctx, IPPROTO_TCP,
+					   ntohs(l->port));
 		free(l);
 	}
+	for (uint32_t i = 0; i < tcp->n_eph; i++)
+		tcp->env.ops->port_release(tcp->env.ctx, IPPROTO_TCP,
+					   tcp->eph[i]);
+	free(tcp->eph);
 	for (uint32_t i = 0; i < tcp->seg_nchunks; i++)
 		free(tcp->seg_chunks[i]);
 	free(tcp->seg_chunks);
@@ -262,7 +268,7 @@ void tcp_leave(struct ak_tcp *tcp)
 	}
 }
 
-void ak_tcp_stats(const struct ak_tcp *tcp, struct ak_tcp_stats *out)
+void ak_tcp_engine_stats(const struct ak_tcp *tcp, struct ak_tcp_stats *out)
 {
 	*out = tcp->st;
 }
@@ -545,8 +551,9 @@ struct ak_tcp_listener *tcp_find_listener(struct ak_tcp *tcp, uint16_t port)
 	return NULL;
 }
 
-int ak_tcp_listen(struct ak_tcp *tcp, uint16_t port, uint32_t backlog,
-		  ak_tcp_accept_fn fn, void *ctx, struct ak_tcp_listener **out)
+int ak_tcp_engine_listen(struct ak_tcp *tcp, uint16_t port, uint32_t backlog,
+			 ak_tcp_accept_fn fn, void *ctx,
+			 struct ak_tcp_listener **out)
 {
 	struct ak_tcp_listener *l;
 	int err;

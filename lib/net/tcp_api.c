@@ -5,34 +5,83 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <stdlib.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "lib/core/clock.h"
 #include "lib/net/tcp_impl.h"
 
-/* RFC 6056 section 3.3.1 (simple random start, then linear probing). */
+/* An already granted ephemeral port free for this 4-tuple. */
+static bool reuse_port(struct ak_tcp *tcp, uint32_t addr, uint16_t port,
+		       uint16_t *out)
+{
+	for (uint32_t i = 0; i < tcp->n_eph; i++) {
+		uint32_t k = (tcp->eph_cursor + i) % tcp->n_eph;
+		uint16_t p = htons(tcp->eph[k]);
+
+		if (!tcp_lookup(tcp, tcp->env.local_addr, p, addr, port)) {
+			tcp->eph_cursor = k + 1;
+			*out = p;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int remember_port(struct ak_tcp *tcp, uint16_t p)
+{
+	if (tcp->n_eph == tcp->eph_cap) {
+		uint32_t cap = tcp->eph_cap ? tcp->eph_cap * 2 : 64;
+		uint16_t *e = realloc(tcp->eph, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		tcp->eph = e;
+		tcp->eph_cap = cap;
+	}
+	tcp->eph[tcp->n_eph++] = p;
+	tcp->eph_map[p / 8] |= (uint8_t)(1u << (p % 8));
+	return 0;
+}
+
+/*
+ * RFC 6056 section 3.3.1 (random start, linear probing). A new port needs
+ * a grant from the control plane, so granted ones are reused first (a port
+ * serves any number of 4-tuples); at most 64 grants are tried per call.
+ */
 static int pick_port(struct ak_tcp *tcp, uint32_t addr, uint16_t port,
 		     uint16_t *out)
 {
 	const struct ak_l4_env *env = &tcp->env;
 	uint32_t n = (uint32_t)env->ephemeral_last - env->ephemeral_first + 1;
 	uint32_t start = (uint32_t)(tcp_rand(tcp) % n);
+	unsigned tries = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
-		uint16_t p = htons(
-			(uint16_t)(env->ephemeral_first + (start + i) % n));
+	if (reuse_port(tcp, addr, port, out))
+		return 0;
+	for (uint32_t i = 0; i < n && tries < 64; i++) {
+		uint16_t p = (uint16_t)(env->ephemeral_first + (start + i) % n);
 
-		if (!tcp_lookup(tcp, env->local_addr, p, addr, port) &&
-		    !tcp_find_listener(tcp, p)) {
-			*out = p;
-			return 0;
+		if ((tcp->eph_map[p / 8] & (1u << (p % 8))) ||
+		    tcp_find_listener(tcp, htons(p)))
+			continue;
+		tries++;
+		if (env->ops->port_grant(env->ctx, IPPROTO_TCP, p))
+			continue; /* held elsewhere: try the next */
+		if (remember_port(tcp, p)) {
+			env->ops->port_release(env->ctx, IPPROTO_TCP, p);
+			return -ENOMEM;
 		}
+		*out = htons(p);
+		return 0;
 	}
 	return -EADDRNOTAVAIL;
 }
 
-int ak_tcp_connect(struct ak_tcp *tcp, uint32_t addr, uint16_t port,
-		   ak_tcp_event_fn fn, void *ctx, struct ak_tcp_conn **out)
+int ak_tcp_engine_connect(struct ak_tcp *tcp, uint32_t addr, uint16_t port,
+			  ak_tcp_event_fn fn, void *ctx,
+			  struct ak_tcp_conn **out)
 {
 	struct ak_tcp_conn *c;
 	uint16_t lport;

@@ -203,6 +203,11 @@ struct ak_tcp {
 	struct tcp_rxseg **seg_chunks;
 	uint32_t seg_nchunks;
 
+	/* Ephemeral ports granted so far (kept until the engine goes). */
+	uint16_t *eph;
+	uint32_t n_eph, eph_cap, eph_cursor;
+	uint8_t eph_map[65536 / 8];
+
 	uint64_t rng;
 	uint64_t ack_window_start;
 	uint32_t acks_in_window;

@@ -58,7 +58,7 @@ static void test_synack_options(void)
 
 	h_env_init(&e, LOCAL);
 	tcp = h_engine(&e, NULL);
-	CHECK_EQ(ak_tcp_listen(tcp, 80, 8, on_accept, NULL, &l), 0);
+	CHECK_EQ(ak_tcp_engine_listen(tcp, 80, 8, on_accept, NULL, &l), 0);
 	CHECK_EQ(e.ngranted, 1);
 	CHECK_EQ(e.granted[0], 80);
 	p = peer(&e, tcp, 40000);
@@ -113,7 +113,7 @@ static void test_peer_mss(const uint8_t *opt, unsigned optlen, uint16_t expect)
 
 	h_env_init(&e, LOCAL);
 	tcp = h_engine(&e, NULL);
-	CHECK_EQ(ak_tcp_listen(tcp, 80, 8, NULL, NULL, &l), 0);
+	CHECK_EQ(ak_tcp_engine_listen(tcp, 80, 8, NULL, NULL, &l), 0);
 	p = peer(&e, tcp, 40001);
 	p.wnd = 60000;
 	h_peer_connect(&p, opt, optlen, &sa);
@@ -152,7 +152,9 @@ static void test_syn_retransmit(void)
 
 	h_env_init(&e, LOCAL);
 	tcp = h_engine(&e, NULL);
-	CHECK_EQ(ak_tcp_connect(tcp, REMOTE, 5001, on_conn_event, NULL, &c), 0);
+	CHECK_EQ(ak_tcp_engine_connect(tcp, REMOTE, 5001, on_conn_event, NULL,
+				       &c),
+		 0);
 	CHECK(h_pop(&e, &syn));
 	CHECK_EQ(syn.flags, TCP_SYN);
 	CHECK_EQ(syn.dport, 5001);
@@ -218,7 +220,9 @@ static void test_syn_timeout(void)
 	cfg.syn_retries = 3;
 	tcp = h_engine(&e, &cfg);
 	connect_events = 0;
-	CHECK_EQ(ak_tcp_connect(tcp, REMOTE, 5001, on_conn_event, NULL, &c), 0);
+	CHECK_EQ(ak_tcp_engine_connect(tcp, REMOTE, 5001, on_conn_event, NULL,
+				       &c),
+		 0);
 	for (int i = 0; i < 10; i++) {
 		uint64_t next = ak_tcp_poll(tcp, h_now);
 
@@ -246,7 +250,9 @@ static void test_simultaneous_open(void)
 	h_env_init(&e, LOCAL);
 	tcp = h_engine(&e, NULL);
 	connect_events = 0;
-	CHECK_EQ(ak_tcp_connect(tcp, REMOTE, 6000, on_conn_event, NULL, &c), 0);
+	CHECK_EQ(ak_tcp_engine_connect(tcp, REMOTE, 6000, on_conn_event, NULL,
+				       &c),
+		 0);
 	CHECK(h_pop(&e, &syn));
 	struct h_spec ps = {
 		.saddr = REMOTE,
@@ -295,7 +301,7 @@ static void test_syn_backlog(void)
 	h_config(&cfg);
 	cfg.syn_retries = 2;
 	tcp = h_engine(&e, &cfg);
-	CHECK_EQ(ak_tcp_listen(tcp, 80, 16, NULL, NULL, &l), 0);
+	CHECK_EQ(ak_tcp_engine_listen(tcp, 80, 16, NULL, NULL, &l), 0);
 	for (uint32_t i = 0; i < 1000; i++) {
 		struct h_spec s = {
 			.saddr = htonl(0xc6120000u + 1000 + i),
@@ -308,7 +314,7 @@ static void test_syn_backlog(void)
 		};
 		h_send(&e, tcp, &s);
 	}
-	ak_tcp_stats(tcp, &st);
+	ak_tcp_engine_stats(tcp, &st);
 	CHECK_EQ(st.half_open, 16);
 	CHECK_EQ(st.conns, 16);
 	CHECK_EQ(st.half_open_evicted, 1000 - 16);
@@ -326,7 +332,7 @@ static void test_syn_backlog(void)
 		.wnd = 0,
 	};
 	h_send(&e, tcp, &rst);
-	ak_tcp_stats(tcp, &st);
+	ak_tcp_engine_stats(tcp, &st);
 	CHECK_EQ(st.half_open, 15);
 
 	/* A real client completes despite the flood. */
@@ -344,7 +350,7 @@ static void test_syn_backlog(void)
 			break;
 		h_now = next;
 	}
-	ak_tcp_stats(tcp, &st);
+	ak_tcp_engine_stats(tcp, &st);
 	CHECK_EQ(st.half_open, 0);
 	CHECK_EQ(st.conns, 1);
 	CHECK_EQ(st.half_open_timeouts, 15);

@@ -86,9 +86,10 @@ static int h_port_grant(void *ctx, uint8_t proto, uint16_t port)
 {
 	struct h_env *e = ctx;
 
-	if (proto != IPPROTO_TCP || e->ngranted >= 16)
+	if (proto != IPPROTO_TCP)
 		return -EPERM;
-	e->granted[e->ngranted++] = port;
+	if (port < e->env.ephemeral_first && e->ngranted < 16)
+		e->granted[e->ngranted++] = port;
 	return 0;
 }
 
@@ -499,4 +500,46 @@ uint64_t h_wire_delivered(const struct h_wire *w)
 uint64_t h_wire_dropped(const struct h_wire *w)
 {
 	return w->dropped;
+}
+
+static void h_fixture_event(void *ctx, struct ak_tcp_conn *c, unsigned ev)
+{
+	struct h_fixture *f = ctx;
+
+	(void)c;
+	f->events |= ev;
+}
+
+void h_fixture_open(struct h_fixture *f, const struct ak_tcp_config *cfg,
+		    const uint8_t *opt, unsigned optlen, uint32_t peer_isn)
+{
+	memset(f, 0, sizeof(*f));
+	h_env_init(&f->e, H_LOCAL);
+	f->tcp = h_engine(&f->e, cfg);
+	CHECK_EQ(ak_tcp_engine_listen(f->tcp, 80, 8, NULL, NULL, &f->l), 0);
+	f->p = (struct h_peer){
+		.e = &f->e,
+		.tcp = f->tcp,
+		.addr = H_REMOTE,
+		.our_addr = H_LOCAL,
+		.port = 40000,
+		.our_port = 80,
+		.snd_nxt = peer_isn,
+		.wnd = 65535,
+		.tsval = 100,
+	};
+	h_peer_connect(&f->p, opt, optlen, &f->synack);
+	CHECK_EQ(ak_tcp_accept(f->l, &f->c), 0);
+	ak_tcp_set_callback(f->c, h_fixture_event, f);
+	CHECK_EQ(ak_tcp_state(f->c), AK_TCP_ESTABLISHED);
+}
+
+void h_fixture_close(struct h_fixture *f)
+{
+	if (f->c)
+		ak_tcp_abort(f->c);
+	ak_tcp_listener_close(f->l);
+	h_drain(&f->e);
+	ak_tcp_destroy(f->tcp);
+	CHECK_EQ(h_live_frames, 0);
 }

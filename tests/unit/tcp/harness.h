@@ -119,4 +119,22 @@ uint64_t h_wire_dropped(const struct h_wire *w);
 
 uint64_t h_rand(uint64_t *state);
 
+#define H_LOCAL	 0x640012c6u /* 198.18.0.100 in network order */
+#define H_REMOTE 0x020012c6u /* 198.18.0.2 */
+
+/* A listener on port 80 and one accepted connection from a scripted peer. */
+struct h_fixture {
+	struct h_env e;
+	struct ak_tcp *tcp;
+	struct ak_tcp_listener *l;
+	struct ak_tcp_conn *c;
+	struct h_peer p;
+	struct h_seg synack;
+	unsigned events; /* accumulated from the connection's callback */
+};
+
+/* opt/optlen: the peer's SYN options; cfg NULL for the defaults. */
+void h_fixture_open(struct h_fixture *f, const struct ak_tcp_config *cfg,
+		    const uint8_t *opt, unsigned optlen, uint32_t peer_isn);
+void h_fixture_close(struct h_fixture *f);
 #endif

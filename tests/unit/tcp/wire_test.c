@@ -129,9 +129,10 @@ static void run(double loss, uint64_t bytes, uint64_t seed)
 	h_env_init(&eb, B_ADDR);
 	a = h_engine(&ea, NULL);
 	b = h_engine(&eb, NULL);
-	CHECK_EQ(ak_tcp_listen(b, 5001, 16, on_accept, NULL, &l), 0);
+	CHECK_EQ(ak_tcp_engine_listen(b, 5001, 16, on_accept, NULL, &l), 0);
 	w = h_wire_new(&wc, &ea, a, &eb, b);
-	CHECK_EQ(ak_tcp_connect(a, B_ADDR, 5001, on_event, &client, &client.c),
+	CHECK_EQ(ak_tcp_engine_connect(a, B_ADDR, 5001, on_event, &client,
+				       &client.c),
 		 0);
 	while (!(client.fin_seen && server.fin_seen && finished(client.c) &&
 		 finished(server.c))) {
@@ -176,8 +177,8 @@ static void run(double loss, uint64_t bytes, uint64_t seed)
 	CHECK_UEQ(server.rcvd, bytes);
 	CHECK_EQ(client.errors + server.errors, 0);
 
-	ak_tcp_stats(a, &sa);
-	ak_tcp_stats(b, &sb);
+	ak_tcp_engine_stats(a, &sa);
+	ak_tcp_engine_stats(b, &sb);
 	printf("loss %.0f%%: %llu MB each way in %.1f s simulated, "
 	       "%llu steps, dropped %llu, retransmits %llu+%llu, "
 	       "fast %llu+%llu, rto %llu+%llu\n",
@@ -198,8 +199,8 @@ static void run(double loss, uint64_t bytes, uint64_t seed)
 	ak_tcp_close(server.c);
 	while (h_wire_step(w))
 		;
-	ak_tcp_stats(a, &sa);
-	ak_tcp_stats(b, &sb);
+	ak_tcp_engine_stats(a, &sa);
+	ak_tcp_engine_stats(b, &sb);
 	CHECK_EQ(sa.conns, 0);
 	CHECK_EQ(sb.conns, 0);
 	CHECK_EQ(sa.rx_frames_held + sb.rx_frames_held, 0);
