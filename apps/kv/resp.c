@@ -235,51 +235,45 @@ static char unescape(char c)
 }
 
 /*
- * One double-quoted section starting after the quote at *rp: escapes
- * \xHH, \n, \r, \t, \b, \a and \<c>. The closing quote must end the
- * argument. Returns -EINVAL on unbalanced quotes.
+ * The escape at s[r] inside a quoted section: in double quotes \xHH, \n,
+ * \r, \t, \b, \a and \<c>; in single quotes only \'. Returns the bytes
+ * it spans (0: not an escape) and the byte it stands for in *out.
  */
-static int split_dquoted(char *s, size_t end, size_t *rp, size_t *wp)
+static size_t quoted_escape(const char *s, size_t r, size_t end, char quote,
+			    char *out)
 {
-	size_t r = *rp, w = *wp;
-
-	for (;;) {
-		if (r >= end)
-			return -EINVAL;
-		if (s[r] == '\\' && r + 3 < end && s[r + 1] == 'x' &&
-		    hex_val(s[r + 2]) >= 0 && hex_val(s[r + 3]) >= 0) {
-			s[w++] = (char)(hex_val(s[r + 2]) * 16 +
-					hex_val(s[r + 3]));
-			r += 4;
-		} else if (s[r] == '\\' && r + 1 < end) {
-			s[w++] = unescape(s[r + 1]);
-			r += 2;
-		} else if (s[r] == '"') {
-			r++;
-			if (r < end && !is_space(s[r]))
-				return -EINVAL;
-			break;
-		} else {
-			s[w++] = s[r++];
-		}
+	if (s[r] != '\\' || r + 1 >= end)
+		return 0;
+	if (quote == '\'') {
+		*out = '\'';
+		return s[r + 1] == '\'' ? 2 : 0;
 	}
-	*rp = r;
-	*wp = w;
-	return 0;
+	if (s[r + 1] == 'x' && r + 3 < end && hex_val(s[r + 2]) >= 0 &&
+	    hex_val(s[r + 3]) >= 0) {
+		*out = (char)(hex_val(s[r + 2]) * 16 + hex_val(s[r + 3]));
+		return 4;
+	}
+	*out = unescape(s[r + 1]);
+	return 2;
 }
 
-/* A single-quoted section: only \' is an escape. */
-static int split_squoted(char *s, size_t end, size_t *rp, size_t *wp)
+/*
+ * One quoted section starting after the opening quote at *rp. The closing
+ * quote must end the argument. Returns -EINVAL on unbalanced quotes.
+ */
+static int split_quoted(char *s, size_t end, char quote, size_t *rp, size_t *wp)
 {
-	size_t r = *rp, w = *wp;
+	size_t r = *rp, w = *wp, n;
+	char ch;
 
 	for (;;) {
 		if (r >= end)
 			return -EINVAL;
-		if (s[r] == '\\' && r + 1 < end && s[r + 1] == '\'') {
-			s[w++] = '\'';
-			r += 2;
-		} else if (s[r] == '\'') {
+		n = quoted_escape(s, r, end, quote, &ch);
+		if (n) {
+			s[w++] = ch;
+			r += n;
+		} else if (s[r] == quote) {
 			r++;
 			if (r < end && !is_space(s[r]))
 				return -EINVAL;
@@ -311,10 +305,9 @@ static int split_inline(struct resp_parser *p, char *s, size_t end)
 		start = w = r;
 		while (r < end && !is_space(s[r])) {
 			if (s[r] == '"' || s[r] == '\'') {
-				bool dq = s[r++] == '"';
+				char quote = s[r++];
 
-				err = dq ? split_dquoted(s, end, &r, &w)
-					 : split_squoted(s, end, &r, &w);
+				err = split_quoted(s, end, quote, &r, &w);
 				if (err)
 					return err;
 				break;
