@@ -99,6 +99,7 @@ AK_API int ak_vsa_grow(struct ak_vsa *vsa, uint64_t new_size);
  * so completions are delivered by ak_loop_run_once(); undone by close.
  */
 AK_API int ak_vsa_attach_loop(struct ak_vsa *vsa, struct ak_loop *loop);
+AK_API void ak_vsa_detach_loop(struct ak_vsa *vsa);
 
 /* Control-plane management (any container; policy decides). */
 struct ak_vsa_info {

@@ -9,8 +9,10 @@ static int vsa_poller_poll(void *ctx, uint64_t now_ns)
 	return ak_vsa_poll(ctx);
 }
 
-static void vsa_loop_detach(struct ak_vsa *vsa)
+void ak_vsa_detach_loop(struct ak_vsa *vsa)
 {
+	if (!vsa->loop)
+		return;
 	ak_loop_del_poller(vsa->loop, &vsa->poller);
 	vsa->loop = NULL;
 }
@@ -26,6 +28,6 @@ int ak_vsa_attach_loop(struct ak_vsa *vsa, struct ak_loop *loop)
 	};
 	ak_loop_add_poller(loop, &vsa->poller);
 	vsa->loop = loop;
-	vsa->loop_detach = vsa_loop_detach;
+	vsa->loop_detach = ak_vsa_detach_loop;
 	return 0;
 }

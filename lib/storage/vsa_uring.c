@@ -113,6 +113,10 @@ static int uring_reap(struct ak_vsa *vsa, bool wait)
 			return ret;
 		ub->queued = 0;
 	}
+	/* Completions may wait as task work until we enter the kernel; the
+	 * ring fd already polls readable then, so fetch them. */
+	if (!wait && vsa->pieces_inflight && !io_uring_cq_ready(&ub->ring))
+		io_uring_get_events(&ub->ring);
 	while (io_uring_peek_cqe(&ub->ring, &cqe) == 0) {
 		struct vsa_piece *piece = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
+#include "lib/core/loop.h"
 #include "lib/storage/vsa_impl.h"
 #include "tests/check.h"
 
@@ -116,6 +117,25 @@ static void test_many_in_flight(struct ak_vsa *vsa, uint8_t *area)
 		CHECK_EQ(area[i * BS + 17], 0x30 + i);
 }
 
+/* Completions arrive through the event loop, which sleeps on the ring. */
+static void test_event_loop(struct ak_vsa *vsa, uint8_t *buf)
+{
+	struct ak_loop *loop;
+	struct done d = {0};
+
+	CHECK_OK(ak_loop_create(&loop));
+	CHECK_OK(ak_vsa_attach_loop(vsa, loop));
+	CHECK_EQ(ak_vsa_attach_loop(vsa, loop), -EBUSY);
+	CHECK_OK(ak_vsa_write(vsa, 0, buf, BS, on_done, &d));
+	CHECK_OK(ak_vsa_flush(vsa, on_done, &d));
+	for (int i = 0; i < 1000 && d.count < 2; i++)
+		ak_loop_run_once(loop, 10 * 1000 * 1000);
+	CHECK_EQ(d.count, 2);
+	CHECK_EQ(d.result, 0);
+	ak_vsa_detach_loop(vsa);
+	ak_loop_destroy(loop);
+}
+
 int main(void)
 {
 	struct ak_vsa_opts opts = {.queue_depth = 32, .buffer_bytes = 64 * BS};
@@ -136,6 +156,7 @@ int main(void)
 	test_errors(vsa, buf);
 	test_straddling_write(vsa, buf, back);
 	test_many_in_flight(vsa, area);
+	test_event_loop(vsa, buf);
 
 	ak_vsa_close(vsa);
 	for (int i = 0; i < 3; i++) {
