@@ -217,17 +217,20 @@ size_t ak_tcp_peek(struct ak_tcp_conn *c, const uint8_t **data)
 
 /*
  * A window update after the application read (RFC 9293 3.8.6.2.2): only
- * when the advertised window had shrunk below half the buffer, so a bulk
+ * when the advertised window had shrunk below half its maximum, so a bulk
  * reader does not send one update per read.
  */
 static void window_update(struct ak_tcp_conn *c)
 {
 	uint32_t cur =
 		seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t max = 65535u << c->rcv_wscale;
 
+	if (max > c->tcp->cfg.rcvbuf)
+		max = c->tcp->cfg.rcvbuf;
 	if (c->state == AK_TCP_CLOSED || c->fin_rcvd)
 		return;
-	if (cur < c->tcp->cfg.rcvbuf / 2 && tcp_rcv_wnd(c) > cur) {
+	if (cur < max / 2 && tcp_rcv_wnd(c) > cur) {
 		c->want_ack = true;
 		tcp_output(c);
 	}

@@ -215,6 +215,7 @@ int h_send(struct h_env *e, struct ak_tcp *tcp, const struct h_spec *s)
 	pkt.l3_off = 14;
 	pkt.l4_off = 34;
 	pkt.end = (uint16_t)(34 + hlen + s->len);
+	CHECK_LE(pkt.end, H_FRAME_CAP);
 	ip = pkt.frame + 14;
 	ip[0] = 0x45;
 	ip[9] = IPPROTO_TCP;
@@ -542,4 +543,64 @@ void h_fixture_close(struct h_fixture *f)
 	h_drain(&f->e);
 	ak_tcp_destroy(f->tcp);
 	CHECK_EQ(h_live_frames, 0);
+}
+
+unsigned h_peer_absorb(struct h_peer *p, struct h_seg *last)
+{
+	struct h_seg s;
+	unsigned n = 0;
+
+	while (h_pop(p->e, &s)) {
+		uint32_t end = s.seq + s.len + !!(s.flags & TCP_FIN) +
+			       !!(s.flags & TCP_SYN);
+
+		if (!(s.flags & TCP_RST) && seq_gt(end, p->rcv_nxt) &&
+		    seq_le(s.seq, p->rcv_nxt))
+			p->rcv_nxt = end;
+		if (last)
+			*last = s;
+		n++;
+	}
+	return n;
+}
+
+void h_fixture_to_state(struct h_fixture *f, enum ak_tcp_state state)
+{
+	struct h_peer *p = &f->p;
+
+	switch (state) {
+	case AK_TCP_ESTABLISHED:
+		break;
+	case AK_TCP_CLOSE_WAIT:
+	case AK_TCP_LAST_ACK:
+		h_peer_send(p, TCP_FIN | TCP_ACK, NULL, 0);
+		h_peer_absorb(p, NULL);
+		if (state == AK_TCP_LAST_ACK) {
+			CHECK_OK(ak_tcp_shutdown(f->c));
+			h_peer_absorb(p, NULL);
+		}
+		break;
+	case AK_TCP_FIN_WAIT_1:
+	case AK_TCP_CLOSING:
+		CHECK_OK(ak_tcp_shutdown(f->c));
+		/* The FIN is not acknowledged: the peer's ack stays. */
+		h_drain(p->e);
+		if (state == AK_TCP_CLOSING)
+			h_peer_send(p, TCP_FIN | TCP_ACK, NULL, 0);
+		h_drain(p->e);
+		break;
+	case AK_TCP_FIN_WAIT_2:
+	case AK_TCP_TIME_WAIT:
+		CHECK_OK(ak_tcp_shutdown(f->c));
+		h_peer_absorb(p, NULL);
+		h_peer_send(p, TCP_ACK, NULL, 0);
+		if (state == AK_TCP_TIME_WAIT) {
+			h_peer_send(p, TCP_FIN | TCP_ACK, NULL, 0);
+			h_peer_absorb(p, NULL);
+		}
+		break;
+	default:
+		check_fail("no path to state %d", state);
+	}
+	CHECK_EQ(ak_tcp_state(f->c), state);
 }

@@ -137,4 +137,10 @@ struct h_fixture {
 void h_fixture_open(struct h_fixture *f, const struct ak_tcp_config *cfg,
 		    const uint8_t *opt, unsigned optlen, uint32_t peer_isn);
 void h_fixture_close(struct h_fixture *f);
+
+/* Pops every emitted segment; the peer acknowledges what they carried. */
+unsigned h_peer_absorb(struct h_peer *p, struct h_seg *last);
+
+/* Brings an accepted fixture connection into state (see rst_test.c). */
+void h_fixture_to_state(struct h_fixture *f, enum ak_tcp_state state);
 #endif
