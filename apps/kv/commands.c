@@ -392,6 +392,8 @@ static void cmd_append(struct kv_conn *c, int argc, struct kv_str *argv)
 		reply_error(c, "ERR string exceeds maximum allowed size "
 			       "(proto-max-bulk-len)");
 		return;
+	} else if (!kv_log_fits(c, (uint64_t)e->klen + e->vlen + argv[2].len)) {
+		return;
 	} else if (kv_entry_append(&srv->ks, e, argv[2].p, argv[2].len)) {
 		e = NULL;
 	} else if (srv->log) {

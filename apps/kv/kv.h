@@ -93,6 +93,7 @@ struct kv_server {
 	int log_error;	      /* nonzero once the log failed */
 	uint64_t log_bytes;   /* bytes in the log since its last trim */
 	uint64_t log_base;    /* log_bytes right after the last rewrite */
+	uint32_t max_record;  /* the log's largest record; 0: no limit */
 	struct kv_buf rec;    /* the record the current command builds */
 
 	kv_ready_fn ready;
@@ -155,8 +156,17 @@ struct kv_entry *kv_lookup(struct kv_server *srv, const struct kv_str *key);
 struct kv_entry *kv_lookup_read(struct kv_server *srv,
 				const struct kv_str *key);
 
-/* Adds an operation to the current command's log record. */
+/* The current command's log record could not be built. */
 void kv_log_op_failed(struct kv_server *srv, int err);
+
+/* Bytes a record for an entry of these sizes takes at most. */
+#define KV_REC_OVERHEAD 32
+
+/*
+ * With a record size limit, whether a write of payload bytes fits; replies
+ * the error when it does not.
+ */
+bool kv_log_fits(struct kv_conn *c, uint64_t payload);
 
 bool kv_str_eq(const struct kv_str *s, const char *lit);
 int kv_str_ll(const struct kv_str *s, long long *out);

@@ -69,6 +69,25 @@ void kv_log_op_failed(struct kv_server *srv, int err)
 		kv_server_log_failed(srv, err);
 }
 
+void kv_server_set_log_limit(struct kv_server *srv, uint32_t max_record)
+{
+	srv->max_record = max_record;
+}
+
+bool kv_log_fits(struct kv_conn *c, uint64_t payload)
+{
+	struct kv_server *srv = c->srv;
+
+	if (!srv->log || !srv->max_record ||
+	    payload + KV_REC_OVERHEAD <= srv->max_record)
+		return true;
+	reply_errorf(c,
+		     "ERR write of %llu bytes exceeds the durable log's "
+		     "record size (%u bytes)",
+		     (unsigned long long)payload, srv->max_record);
+	return false;
+}
+
 bool kv_server_rewrite_running(const struct kv_server *srv)
 {
 	return srv->rw.running;
@@ -87,6 +106,8 @@ int kv_server_rewrite_start(struct kv_server *srv)
 	rw->last_lsn = srv->last_lsn;
 	rw->start_bytes = srv->stats.log_bytes_total;
 	rw->batch.len = 0;
+	if (srv->log->mark)
+		srv->log->mark(srv->log_ctx);
 	return 0;
 }
 
@@ -103,14 +124,22 @@ struct emit_ctx {
 	int err;
 };
 
+static int flush_batch(struct kv_server *srv);
+
 static void emit_entry(void *ctx, struct kv_entry *e)
 {
 	struct emit_ctx *ec = ctx;
+	struct kv_server *srv = ec->srv;
+	uint64_t size = (uint64_t)e->klen + e->vlen + KV_REC_OVERHEAD;
 
-	if (ec->err || (e->expire_ms && e->expire_ms <= ec->srv->now_ms))
+	if (ec->err || (e->expire_ms && e->expire_ms <= srv->now_ms))
 		return;
-	ec->err = kv_rec_set(&ec->srv->rw.batch, e->key, e->klen, e->val,
-			     e->vlen, e->expire_ms);
+	/* Appending to the log here is safe: the keyspace does not change. */
+	if (srv->max_record && srv->rw.batch.len + size > srv->max_record)
+		ec->err = flush_batch(srv);
+	if (!ec->err)
+		ec->err = kv_rec_set(&srv->rw.batch, e->key, e->klen, e->val,
+				     e->vlen, e->expire_ms);
 }
 
 static int flush_batch(struct kv_server *srv)

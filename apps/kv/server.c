@@ -85,6 +85,11 @@ uint64_t kv_server_dbsize(const struct kv_server *srv)
 	return kv_keyspace_size(&srv->ks);
 }
 
+uint64_t kv_server_last_lsn(const struct kv_server *srv)
+{
+	return srv->last_lsn;
+}
+
 uint64_t kv_server_used_memory(const struct kv_server *srv)
 {
 	return srv->ks.mem + srv->conn_mem +
@@ -270,6 +275,16 @@ bool kv_conn_wants_input(const struct kv_conn *c)
 	       c->out.len < c->srv->cfg.max_output;
 }
 
+bool kv_conn_output_pending(const struct kv_conn *c)
+{
+	return c->out.len > 0;
+}
+
+void kv_server_count_rejected(struct kv_server *srv)
+{
+	srv->stats.rejected_connections++;
+}
+
 bool kv_conn_should_close(const struct kv_conn *c)
 {
 	return c->close_now || (c->close_after_reply && c->out.len == 0);
@@ -328,6 +343,17 @@ static bool over_maxmemory(struct kv_server *srv)
 	       kv_server_used_memory(srv) > srv->cfg.maxmemory;
 }
 
+/* An upper bound of the payload of the record a write can produce. */
+static uint64_t args_size(int argc, const struct kv_str *argv)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 1; i < argc; i++)
+		n += argv[i].len + 11;
+	return n;
+}
+
 /* Runs one request; its reply is appended to the connection's output. */
 static void exec_request(struct kv_conn *c, int argc, struct kv_str *argv)
 {
@@ -354,6 +380,10 @@ static void exec_request(struct kv_conn *c, int argc, struct kv_str *argv)
 			       "'maxmemory'.");
 		return;
 	}
+
+	if ((cmd->flags & KV_CMD_WRITE) &&
+	    !kv_log_fits(c, args_size(argc, argv)))
+		return;
 
 	srv->rec.len = 0;
 	cmd->fn(c, argc, argv);

@@ -33,7 +33,15 @@ struct kv_log_ops {
 	 * through kv_server_log_durable(). Negative errno on failure.
 	 */
 	int (*append)(void *ctx, const void *rec, size_t len, uint64_t *lsn);
-	/* Records up to and including lsn are no longer needed. */
+	/*
+	 * A rewrite begins: the records appended from now on are the ones a
+	 * later trim keeps. NULL when the log trims by sequence number alone.
+	 */
+	void (*mark)(void *ctx);
+	/*
+	 * Records up to and including lsn (the last one before the latest
+	 * mark) are no longer needed.
+	 */
 	int (*trim)(void *ctx, uint64_t lsn);
 };
 
@@ -57,6 +65,13 @@ void kv_server_destroy(struct kv_server *srv);
 /* Attaches the durable log; NULL ops: keep data in memory only. */
 void kv_server_set_log(struct kv_server *srv, const struct kv_log_ops *ops,
 		       void *ctx);
+
+/*
+ * The log's largest record. Writes whose record could exceed it are
+ * refused before they change anything, so every value stays small enough
+ * to be rewritten as one record. 0: no limit.
+ */
+void kv_server_set_log_limit(struct kv_server *srv, uint32_t max_record);
 
 /*
  * Called when output of a connection became sendable outside of its own
@@ -91,6 +106,7 @@ void kv_server_replayed(struct kv_server *srv, uint64_t bytes,
 			uint64_t last_lsn);
 
 uint64_t kv_server_dbsize(const struct kv_server *srv);
+uint64_t kv_server_last_lsn(const struct kv_server *srv);
 uint64_t kv_server_used_memory(const struct kv_server *srv);
 bool kv_server_rewrite_running(const struct kv_server *srv);
 
@@ -121,6 +137,12 @@ void kv_conn_output_done(struct kv_conn *c, size_t n);
 
 /* False while the client has too many unsent replies: stop reading. */
 bool kv_conn_wants_input(const struct kv_conn *c);
+
+/* Replies not yet sent, held for durability or not. */
+bool kv_conn_output_pending(const struct kv_conn *c);
+
+/* A client refused by the transport (maxclients), for INFO. */
+void kv_server_count_rejected(struct kv_server *srv);
 
 /* True when the connection should be closed now (after QUIT, an error). */
 bool kv_conn_should_close(const struct kv_conn *c);
