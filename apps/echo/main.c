@@ -11,14 +11,19 @@
 #include <string.h>
 
 #include "apps/echo/run.h"
+#include "apps/echo/tcp_echo.h"
 
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: arrakis-echo --udp PORT [--plain] [--socket PATH]\n"
+		"usage: arrakis-echo [--udp PORT] [--tcp PORT] [--plain]\n"
+		"                    [--tcp-mode MODE] [--socket PATH]\n"
 		"                    [--name NAME] [--stats FILE] "
 		"[--busy-poll-us N]\n"
 		"  --udp PORT        answer UDP datagrams on PORT\n"
+		"  --tcp PORT        accept TCP connections on PORT\n"
+		"  --tcp-mode MODE   sockperf (default), plain, discard or "
+		"source\n"
 		"  --plain           echo bytes unchanged (nc, socat); the "
 		"default\n"
 		"                    answers as `sockperf server` does\n"
@@ -33,6 +38,8 @@ static void usage(FILE *to)
 struct options {
 	struct ak_app_config cfg;
 	long udp_port;
+	long tcp_port;
+	int tcp_mode;
 	enum echo_mode mode;
 	const char *stats;
 };
@@ -41,6 +48,8 @@ static int parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"udp", required_argument, NULL, 'u'},
+		{"tcp", required_argument, NULL, 't'},
+		{"tcp-mode", required_argument, NULL, 'm'},
 		{"plain", no_argument, NULL, 'p'},
 		{"socket", required_argument, NULL, 's'},
 		{"name", required_argument, NULL, 'n'},
@@ -59,6 +68,16 @@ static int parse(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 			o->mode = ECHO_PLAIN;
+			if (o->tcp_mode == TCP_ECHO_SOCKPERF)
+				o->tcp_mode = TCP_ECHO_PLAIN;
+			break;
+		case 't':
+			o->tcp_port = strtol(optarg, NULL, 10);
+			break;
+		case 'm':
+			o->tcp_mode = tcp_echo_mode_parse(optarg);
+			if (o->tcp_mode < 0)
+				return -1;
 			break;
 		case 's':
 			o->cfg.socket_path = optarg;
@@ -80,7 +99,9 @@ static int parse(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (o->udp_port <= 0 || o->udp_port > 65535 || optind != argc)
+	if (o->udp_port < 0 || o->udp_port > 65535 || o->tcp_port < 0 ||
+	    o->tcp_port > 65535 || (!o->udp_port && !o->tcp_port) ||
+	    optind != argc)
 		return -1;
 	return 0;
 }
@@ -90,7 +111,8 @@ int main(int argc, char **argv)
 	struct options o = {0};
 	struct ak_app *app;
 	struct in_addr a;
-	struct echo e;
+	struct tcp_echo t = {0};
+	struct echo e = {0};
 	int err;
 
 	if (parse(argc, argv, &o)) {
@@ -102,19 +124,36 @@ int main(int argc, char **argv)
 		fprintf(stderr, "arrakis-echo: ak_init: %s\n", strerror(-err));
 		return 1;
 	}
-	err = echo_start(&e, app, (uint16_t)o.udp_port, o.mode);
+	err = o.udp_port ? echo_start(&e, app, (uint16_t)o.udp_port, o.mode)
+			 : 0;
 	if (err) {
 		fprintf(stderr, "arrakis-echo: udp port %ld: %s\n", o.udp_port,
 			strerror(-err));
 		ak_fini(app);
 		return 1;
 	}
+	err = o.tcp_port ? tcp_echo_start(&t, app, (uint16_t)o.tcp_port,
+					  (enum tcp_echo_mode)o.tcp_mode)
+			 : 0;
+	if (err) {
+		fprintf(stderr, "arrakis-echo: tcp port %ld: %s\n", o.tcp_port,
+			strerror(-err));
+		ak_fini(app);
+		return 1;
+	}
 	a.s_addr = ak_app_ipv4(app);
-	printf("arrakis-echo: udp %s:%ld (%s)\n", inet_ntoa(a), o.udp_port,
-	       o.mode == ECHO_PLAIN ? "plain" : "sockperf");
+	if (o.udp_port)
+		printf("arrakis-echo: udp %s:%ld (%s)\n", inet_ntoa(a),
+		       o.udp_port, o.mode == ECHO_PLAIN ? "plain" : "sockperf");
+	if (o.tcp_port)
+		printf("arrakis-echo: tcp %s:%ld (%s)\n", inet_ntoa(a),
+		       o.tcp_port,
+		       tcp_echo_mode_name((enum tcp_echo_mode)o.tcp_mode));
 	fflush(stdout);
 	echo_run(app, &e, o.stats);
-	echo_stop(&e);
+	if (o.udp_port)
+		echo_stop(&e);
+	tcp_echo_stop(&t);
 	ak_fini(app);
 	return 0;
 }
