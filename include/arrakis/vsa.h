@@ -79,6 +79,15 @@ AK_API int ak_vsa_write(struct ak_vsa *vsa, uint64_t offset, const void *buf,
  */
 AK_API int ak_vsa_flush(struct ak_vsa *vsa, ak_vsa_cb cb, void *ctx);
 
+/*
+ * A write followed by a flush, submitted together as one chain (no round
+ * trip between them): cb runs once this write, and every write completed
+ * before this call, is durable.
+ */
+AK_API int ak_vsa_write_durable(struct ak_vsa *vsa, uint64_t offset,
+				const void *buf, size_t len, ak_vsa_cb cb,
+				void *ctx);
+
 /* Delivers the completions that are ready; returns how many requests ended. */
 AK_API int ak_vsa_poll(struct ak_vsa *vsa);
 

@@ -582,6 +582,16 @@ static void commit_start(struct ak_vlog *log)
 	log->writes_pending = 1; /* held until every piece is issued */
 	log->stats.commits++;
 
+	/* The usual case, no wrap: write and flush as one linked chain. */
+	if (log_phys(log, pos) + len <= log->hdr.capacity) {
+		ret = ak_vsa_write_durable(log->vsa,
+					   LOG_DATA_OFF + log_phys(log, pos),
+					   log->wbuf, len, commit_flushed, log);
+		if (ret)
+			commit_flushed(log, ret);
+		return;
+	}
+
 	while (off < len && !ret) {
 		uint64_t phys = log_phys(log, pos + off);
 		uint64_t run = log->hdr.capacity - phys;

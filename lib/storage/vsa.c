@@ -123,18 +123,27 @@ static void piece_put(struct ak_vsa *vsa, struct vsa_piece *piece)
 	vsa->pieces_inflight--;
 }
 
+static void req_release_hold(struct ak_vsa *vsa, struct vsa_req *req);
+
 void ak_vsa_piece_done(struct ak_vsa *vsa, struct vsa_piece *piece, int res)
 {
 	struct vsa_req *req = piece->req;
-	ak_vsa_cb cb;
-	void *ctx;
-	int result;
 
 	if (res >= 0 && (uint32_t)res != piece->len)
 		res = -EIO; /* a short transfer inside the bounds */
 	if (res < 0 && req->result == 0)
 		req->result = res;
 	piece_put(vsa, piece);
+	req_release_hold(vsa, req);
+}
+
+/* Drops one reference; the last completes the request. */
+static void req_release_hold(struct ak_vsa *vsa, struct vsa_req *req)
+{
+	ak_vsa_cb cb;
+	void *ctx;
+	int result;
+
 	if (--req->pending)
 		return;
 
@@ -177,8 +186,25 @@ static int rw_check(const struct ak_vsa *vsa, uint64_t offset, const void *buf,
 	return 0;
 }
 
+/* Queues a flush piece per extent on req; link chains them after. */
+static void queue_flushes(struct ak_vsa *vsa, struct vsa_req *req, bool link)
+{
+	for (unsigned i = 0; i < vsa->n_ext; i++) {
+		struct vsa_piece *p = piece_get(vsa, req, 0);
+		int ret =
+			vsa->ops->flush(vsa, p, i, link && i + 1 < vsa->n_ext);
+
+		if (ret)
+			ak_vsa_piece_done(vsa, p, ret);
+	}
+}
+
+/*
+ * A read or write split over the extents; with durable, the write's pieces
+ * and then a flush of every extent form one linked chain.
+ */
 static int vsa_rw(struct ak_vsa *vsa, bool write, uint64_t offset, void *buf,
-		  size_t len, ak_vsa_cb cb, void *ctx)
+		  size_t len, ak_vsa_cb cb, void *ctx, bool durable)
 {
 	uint64_t start = 0;
 	struct vsa_req *req;
@@ -188,11 +214,13 @@ static int vsa_rw(struct ak_vsa *vsa, bool write, uint64_t offset, void *buf,
 	ret = rw_check(vsa, offset, buf, len);
 	if (ret)
 		return ret;
-	need = pieces_needed(vsa, offset, len);
+	need = pieces_needed(vsa, offset, len) + (durable ? vsa->n_ext : 0);
 	if (vsa->pieces_inflight + need > vsa->depth || !vsa->free_reqs)
 		return -EAGAIN;
 
 	req = req_get(vsa, cb, ctx);
+	/* Hold the request open until every piece is queued. */
+	req->pending++;
 	for (unsigned i = 0; i < vsa->n_ext && len; i++) {
 		uint64_t end = start + vsa->ext_size[i];
 
@@ -204,7 +232,7 @@ static int vsa_rw(struct ak_vsa *vsa, bool write, uint64_t offset, void *buf,
 			/* Backends queue without failing once space is
 			 * reserved; an error here is a device error. */
 			ret = vsa->ops->rw(vsa, p, write, i, offset - start,
-					   buf);
+					   buf, durable);
 			if (ret)
 				ak_vsa_piece_done(vsa, p, ret);
 			buf = (uint8_t *)buf + take;
@@ -213,6 +241,9 @@ static int vsa_rw(struct ak_vsa *vsa, bool write, uint64_t offset, void *buf,
 		}
 		start = end;
 	}
+	if (durable)
+		queue_flushes(vsa, req, true);
+	req_release_hold(vsa, req);
 	vsa->ops->submit(vsa);
 	return 0;
 }
@@ -220,31 +251,31 @@ static int vsa_rw(struct ak_vsa *vsa, bool write, uint64_t offset, void *buf,
 int ak_vsa_read(struct ak_vsa *vsa, uint64_t offset, void *buf, size_t len,
 		ak_vsa_cb cb, void *ctx)
 {
-	return vsa_rw(vsa, false, offset, buf, len, cb, ctx);
+	return vsa_rw(vsa, false, offset, buf, len, cb, ctx, false);
 }
 
 int ak_vsa_write(struct ak_vsa *vsa, uint64_t offset, const void *buf,
 		 size_t len, ak_vsa_cb cb, void *ctx)
 {
-	return vsa_rw(vsa, true, offset, (void *)buf, len, cb, ctx);
+	return vsa_rw(vsa, true, offset, (void *)buf, len, cb, ctx, false);
+}
+
+int ak_vsa_write_durable(struct ak_vsa *vsa, uint64_t offset, const void *buf,
+			 size_t len, ak_vsa_cb cb, void *ctx)
+{
+	return vsa_rw(vsa, true, offset, (void *)buf, len, cb, ctx, true);
 }
 
 int ak_vsa_flush(struct ak_vsa *vsa, ak_vsa_cb cb, void *ctx)
 {
 	struct vsa_req *req;
-	int ret;
-
 	if (vsa->pieces_inflight + vsa->n_ext > vsa->depth || !vsa->free_reqs)
 		return -EAGAIN;
 
 	req = req_get(vsa, cb, ctx);
-	for (unsigned i = 0; i < vsa->n_ext; i++) {
-		struct vsa_piece *p = piece_get(vsa, req, 0);
-
-		ret = vsa->ops->flush(vsa, p, i);
-		if (ret)
-			ak_vsa_piece_done(vsa, p, ret);
-	}
+	req->pending++;
+	queue_flushes(vsa, req, false);
+	req_release_hold(vsa, req);
 	vsa->ops->submit(vsa);
 	return 0;
 }

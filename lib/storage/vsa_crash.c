@@ -43,6 +43,7 @@ struct crash_disk {
 
 	struct crash_op *queue;
 	size_t n_queue, cap_queue;
+	bool link_open; /* the last op queued is linked to the next */
 
 	/*
 	 * The image of writes[0, cache_n) applied to base, all durable at
@@ -83,13 +84,19 @@ static int queue_op(struct crash_disk *d, struct crash_op op)
 	return 0;
 }
 
+/*
+ * Writes are recorded when queued, even when linked behind another op: the
+ * simulation then allows a few more power-cut states than a real chain
+ * (the later write without the earlier), never fewer.
+ */
 static int crash_rw(struct ak_vsa *vsa, struct vsa_piece *piece, bool write,
-		    unsigned ext, uint64_t off, void *buf)
+		    unsigned ext, uint64_t off, void *buf, bool link)
 {
 	struct crash_disk *d = vsa->backend;
 	struct crash_write *w;
 	int ret;
 
+	d->link_open = link;
 	if (!write) {
 		memcpy(buf, d->current + off, piece->len);
 		return queue_op(d, (struct crash_op){.piece = piece});
@@ -120,10 +127,15 @@ static int crash_rw(struct ak_vsa *vsa, struct vsa_piece *piece, bool write,
 	return 0;
 }
 
+/*
+ * A flush linked behind a write starts only when that write completed, so
+ * it is submitted (and covers the write) at completion time.
+ */
 static int crash_flush(struct ak_vsa *vsa, struct vsa_piece *piece,
-		       unsigned ext)
+		       unsigned ext, bool link)
 {
 	struct crash_disk *d = vsa->backend;
+	bool chained = d->link_open;
 	int ret;
 
 	ret = grow_array((void **)&d->flushes, &d->cap_flushes,
@@ -136,7 +148,8 @@ static int crash_flush(struct ak_vsa *vsa, struct vsa_piece *piece,
 	if (ret)
 		return ret;
 	d->flushes[d->n_flushes++] = (struct crash_flush){
-		.submitted = d->events++, .completed = NEVER};
+		.submitted = chained ? NEVER : d->events++, .completed = NEVER};
+	d->link_open = link;
 	return 0;
 }
 
@@ -166,8 +179,13 @@ static int crash_reap(struct ak_vsa *vsa, bool wait)
 
 		if (op->write)
 			d->writes[op->index].completed = d->events++;
-		else if (op->is_flush)
-			d->flushes[op->index].completed = d->events++;
+		else if (op->is_flush) {
+			struct crash_flush *f = &d->flushes[op->index];
+
+			if (f->submitted == NEVER)
+				f->submitted = d->events++;
+			f->completed = d->events++;
+		}
 		ak_vsa_piece_done(vsa, op->piece, (int)op->piece->len);
 		done++;
 	}

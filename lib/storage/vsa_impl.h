@@ -35,10 +35,15 @@ struct vsa_piece {
 
 struct ak_vsa_ops {
 	const char *name;
-	/* Queues a piece; the backend may submit it now or at submit(). */
+	/*
+	 * Queue a piece; the backend may submit it now or at submit(). With
+	 * link, the next piece queued starts only after this one succeeded
+	 * (a write and the flush that must cover it, in one submission).
+	 */
 	int (*rw)(struct ak_vsa *vsa, struct vsa_piece *piece, bool write,
-		  unsigned ext, uint64_t off, void *buf);
-	int (*flush)(struct ak_vsa *vsa, struct vsa_piece *piece, unsigned ext);
+		  unsigned ext, uint64_t off, void *buf, bool link);
+	int (*flush)(struct ak_vsa *vsa, struct vsa_piece *piece, unsigned ext,
+		     bool link);
 	/* Hands the queued pieces to the device. */
 	int (*submit)(struct ak_vsa *vsa);
 	/*

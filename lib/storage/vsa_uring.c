@@ -46,7 +46,7 @@ static bool in_buffer_area(const struct ak_vsa *vsa, const void *buf,
 }
 
 static int uring_rw(struct ak_vsa *vsa, struct vsa_piece *piece, bool write,
-		    unsigned ext, uint64_t off, void *buf)
+		    unsigned ext, uint64_t off, void *buf, bool link)
 {
 	struct uring_backend *ub = vsa->backend;
 	struct io_uring_sqe *sqe = uring_sqe(ub);
@@ -65,14 +65,14 @@ static int uring_rw(struct ak_vsa *vsa, struct vsa_piece *piece, bool write,
 		io_uring_prep_write(sqe, (int)ext, buf, piece->len, off);
 	else
 		io_uring_prep_read(sqe, (int)ext, buf, piece->len, off);
-	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->flags |= IOSQE_FIXED_FILE | (link ? IOSQE_IO_LINK : 0);
 	io_uring_sqe_set_data(sqe, piece);
 	ub->queued++;
 	return 0;
 }
 
 static int uring_flush(struct ak_vsa *vsa, struct vsa_piece *piece,
-		       unsigned ext)
+		       unsigned ext, bool link)
 {
 	struct uring_backend *ub = vsa->backend;
 	struct io_uring_sqe *sqe = uring_sqe(ub);
@@ -81,7 +81,7 @@ static int uring_flush(struct ak_vsa *vsa, struct vsa_piece *piece,
 		return -EAGAIN;
 	/* On a block device fdatasync also sends the cache flush. */
 	io_uring_prep_fsync(sqe, (int)ext, IORING_FSYNC_DATASYNC);
-	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->flags |= IOSQE_FIXED_FILE | (link ? IOSQE_IO_LINK : 0);
 	io_uring_sqe_set_data(sqe, piece);
 	ub->queued++;
 	return 0;
