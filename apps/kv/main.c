@@ -4,10 +4,8 @@
  * reach it over the VNIC's TCP; with --durability always every write is in
  * the VSA's log before it is acknowledged, and the log is replayed at start.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +13,8 @@
 
 #include <arrakis/arrakis.h>
 
-#include "apps/kv/net.h"
+#include "apps/kv/serve.h"
 #include "lib/core/app.h"
-#include "apps/kv/persist_vsa.h"
-#include "apps/kv/server.h"
 
 static void usage(FILE *to)
 {
@@ -152,14 +148,6 @@ static int parse(int argc, char **argv, struct options *o)
 	return optind == argc ? 0 : -1;
 }
 
-static struct ak_app *the_app;
-
-static void on_signal(int sig)
-{
-	if (the_app)
-		ak_stop(the_app);
-}
-
 /* Opens the VSA, creating it when it does not exist yet. */
 static int open_vsa(struct ak_app *app, const struct options *o,
 		    struct ak_vsa **vsa)
@@ -181,65 +169,24 @@ static int open_vsa(struct ak_app *app, const struct options *o,
 	return err;
 }
 
-static int open_log(struct ak_app *app, const struct options *o,
-		    struct kv_server *srv, struct ak_vsa **vsa,
-		    struct kv_persist **log)
+static int run(const struct options *o, struct ak_app *app,
+	       struct kv_server *srv)
 {
-	int err = open_vsa(app, o, vsa);
-
-	if (!err) {
-		err = kv_persist_open_vsa(*vsa, ak_app_loop(app), srv, log);
-		if (err)
-			ak_vsa_close(*vsa);
-	}
-	if (err) {
-		fprintf(stderr, "arrakis-kv: log on VSA %s: %s\n", o->vsa,
-			strerror(-err));
-		return err;
-	}
-	printf("arrakis-kv: replayed %llu records from VSA %s\n",
-	       (unsigned long long)kv_persist_replayed(*log), o->vsa);
-	return 0;
-}
-
-static void close_log(struct ak_vsa *vsa, struct kv_persist *log)
-{
-	kv_persist_close(log);
-	if (vsa)
-		ak_vsa_close(vsa);
-}
-
-static int serve(struct options *o, struct ak_app *app, struct kv_server *srv)
-{
-	struct kv_persist *log = NULL;
 	struct ak_vsa *vsa = NULL;
-	struct kv_net *net;
-	struct in_addr a;
 	int err;
 
 	if (o->durable) {
-		err = open_log(app, o, srv, &vsa, &log);
-		if (err)
+		err = open_vsa(app, o, &vsa);
+		if (err) {
+			fprintf(stderr, "arrakis-kv: VSA %s: %s\n", o->vsa,
+				strerror(-err));
 			return err;
+		}
 	}
-	err = kv_net_start(app, srv, o->kv.port, o->kv.maxclients, &net);
-	if (err) {
-		fprintf(stderr, "arrakis-kv: tcp port %u: %s\n",
-			(unsigned)o->kv.port, strerror(-err));
-		close_log(vsa, log);
-		return err;
-	}
-	a.s_addr = ak_app_ipv4(app);
-	printf("arrakis-kv: listening on %s:%u, durability %s, %llu keys\n",
-	       inet_ntoa(a), (unsigned)o->kv.port,
-	       o->durable ? "always" : "none",
-	       (unsigned long long)kv_server_dbsize(srv));
-	fflush(stdout);
-
-	ak_run(app);
-	kv_net_stop(net);
-	close_log(vsa, log);
-	return 0;
+	err = kv_serve(app, srv, vsa, o->kv.port, o->kv.maxclients);
+	if (vsa)
+		ak_vsa_close(vsa);
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -263,13 +210,7 @@ int main(int argc, char **argv)
 		ak_fini(app);
 		return 1;
 	}
-	the_app = app;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-
-	err = serve(&o, app, srv);
-	the_app = NULL;
+	err = run(&o, app, srv);
 	kv_server_destroy(srv);
 	ak_fini(app);
 	return err ? 1 : 0;

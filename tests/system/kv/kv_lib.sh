@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: MIT
+#
+# Shared by the arrakis-kv system tests (source after lib.sh, net_lib.sh):
+# starts arrakis-kv on an Arrakis VNIC of this test's testnet. With
+# arrakisd and arrakis-kv built, the daemon grants the VNIC and the VSA of
+# the log; otherwise kv-direct opens the VNIC itself on a veth it adds to
+# the bridge and keeps its log in a file opened O_DIRECT, so the same
+# driver, TCP, log and server run against the same clients.
+#
+#   kv_start [always|none]   starts the server (again, after kv_kill, on the
+#                            same VNIC address and log); sets KV_PID, KV_ADDR
+#   kv_kill                  SIGKILL, as a crash
+#   kv_rss_kb                the server's resident memory
+#   kv_cli ARGS...           redis-cli against the server, from the client
+
+ARRAKIS_KV=$AK_BUILD_ROOT/apps/kv/arrakis-kv
+KV_DIRECT=$AK_BUILD_ROOT/tests/system/kv/kv-direct
+KV_PORT=6379
+KV_PID=
+KV_ADDR=
+KV_STARTS=0
+
+kv_have_daemon() {
+	[[ -x "$ARRAKISD" && -x "$ARRAKIS_KV" ]]
+}
+
+kv_start() {
+	local durability=${1:-always} log args=()
+	net_tmp
+	KV_STARTS=$((KV_STARTS + 1))
+	log=$NET_TMP/kv.$KV_STARTS.log
+	if kv_have_daemon; then
+		daemon_start
+		start_bg "$ARRAKIS_KV" --socket "$NET_TMP/control" \
+			--name "kv$$" --port "$KV_PORT" --vsa "kv$$" \
+			--vsa-size 256m --durability "$durability" \
+			--maxclients 20000 >"$log" 2>&1
+	else
+		((KV_STARTS > 1)) || direct_vf kvf
+		[[ "$durability" == always ]] && args=("$NET_TMP/kv.log" 256)
+		start_bg ip netns exec "$AK_NS_HOST" "$KV_DIRECT" kvf \
+			198.18.0.150/24 "$KV_PORT" "${args[@]}" >"$log" 2>&1
+	fi
+	KV_PID=$BG_PID
+	wait_until 20 grep -q "^arrakis-kv: listening" "$log" ||
+		fail "arrakis-kv did not start: $(cat "$log")"
+	KV_ADDR=$(sed -n 's/^arrakis-kv: listening on \([0-9.]*\):.*/\1/p' "$log")
+	note "arrakis-kv pid $KV_PID at $KV_ADDR:$KV_PORT, durability $durability"
+}
+
+kv_kill() {
+	kill -9 "$KV_PID"
+	wait "$KV_PID" 2>/dev/null || true
+}
+
+kv_rss_kb() {
+	local pid=$KV_PID child
+	# Under `ip netns exec` the server is the child of the started pid.
+	child=$(pgrep -P "$pid" | head -1 || true)
+	[[ -n "$child" ]] && pid=$child
+	awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"
+}
+
+kv_cli() {
+	in_client redis-cli -h "$KV_ADDR" -p "$KV_PORT" "$@"
+}
