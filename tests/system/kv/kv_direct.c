@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	kv_config_defaults(&cfg);
 	cfg.port = (uint16_t)atoi(argv[3]);
 	cfg.maxclients = 20000;
-	err = direct_app_open(argv[1], argv[2], &app, &xsk);
+	err = direct_app_open(argv[1], argv[2], 8192, &app, &xsk);
 	if (!err)
 		err = kv_server_create(&cfg, &srv);
 	if (!err && argc > 4)

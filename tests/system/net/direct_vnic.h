@@ -24,7 +24,6 @@
 #include "lib/core/app.h"
 #include "lib/vnic/vnic.h"
 
-#define FRAMES	   4096
 #define FRAME_SIZE 4096
 #define RING	   2048
 
@@ -43,8 +42,8 @@ static inline int dev_mac(const char *dev, uint8_t mac[6])
 	return err;
 }
 
-static inline int open_grant(const char *dev, struct ak_vnic_grant *g,
-			     struct xsk_socket **xsk)
+static inline int open_grant(const char *dev, uint32_t frames,
+			     struct ak_vnic_grant *g, struct xsk_socket **xsk)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = RING,
@@ -61,7 +60,7 @@ static inline int open_grant(const char *dev, struct ak_vnic_grant *g,
 	struct xsk_umem *umem;
 	int err;
 
-	g->umem_size = (uint64_t)FRAMES * FRAME_SIZE;
+	g->umem_size = (uint64_t)frames * FRAME_SIZE;
 	g->umem = mmap(NULL, g->umem_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->umem == MAP_FAILED)
@@ -76,7 +75,7 @@ static inline int open_grant(const char *dev, struct ak_vnic_grant *g,
 	g->xsk_fd = xsk_socket__fd(*xsk);
 	g->umem_fd = -1;
 	g->frame_size = FRAME_SIZE;
-	g->frame_count = FRAMES;
+	g->frame_count = frames;
 	g->mtu = 1500;
 	g->ephemeral_first = 32768;
 	g->ephemeral_last = 60999;
@@ -84,11 +83,13 @@ static inline int open_grant(const char *dev, struct ak_vnic_grant *g,
 }
 
 /*
- * Opens dev with address addr_prefix ("198.18.0.101/24") and builds an
- * application on it; *xsk is deleted by the caller after ak_fini().
+ * Opens dev with address addr_prefix ("198.18.0.101/24") and a UMEM of
+ * frames 4 KiB frames, and builds an application on it; *xsk is deleted by
+ * the caller after ak_fini().
  */
 static inline int direct_app_open(const char *dev, const char *addr_prefix,
-				  struct ak_app **app, struct xsk_socket **xsk)
+				  uint32_t frames, struct ak_app **app,
+				  struct xsk_socket **xsk)
 {
 	static struct ak_vnic_grant g;
 	struct ak_vnic *vnic;
@@ -102,7 +103,7 @@ static inline int direct_app_open(const char *dev, const char *addr_prefix,
 	*slash = 0;
 	g.ipv4 = inet_addr(addr);
 	g.prefix_len = (uint8_t)atoi(slash + 1);
-	err = open_grant(dev, &g, xsk);
+	err = open_grant(dev, frames, &g, xsk);
 	if (!err)
 		err = ak_vnic_afxdp_create(&g, &vnic);
 	if (!err)

@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 				"[plain] [STATS_FILE]\n");
 		return 2;
 	}
-	err = direct_app_open(argv[1], argv[2], &app, &xsk);
+	err = direct_app_open(argv[1], argv[2], 4096, &app, &xsk);
 	if (!err)
 		err = echo_start(&e, app, (uint16_t)atoi(argv[3]),
 				 argc > 4 && !strcmp(argv[4], "plain")

@@ -31,10 +31,9 @@
 #include "lib/core/app.h"
 #include "lib/core/clock.h"
 #include "lib/vnic/vnic.h"
+#include "tests/system/net/direct_vnic.h"
 
-#define FRAMES	   8192
-#define FRAME_SIZE 4096
-#define RING	   2048
+#define FRAMES 8192
 
 static volatile sig_atomic_t stop;
 
@@ -42,75 +41,6 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static int dev_mac(const char *dev, uint8_t mac[6])
-{
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr))
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	if (fd >= 0)
-		close(fd);
-	return err;
-}
-
-static int open_app(const char *dev, const char *cidr, struct ak_app **app,
-		    struct xsk_socket **xsk)
-{
-	static struct ak_vnic_grant g;
-	struct xsk_umem_config ucfg = {
-		.fill_size = RING,
-		.comp_size = RING,
-		.frame_size = FRAME_SIZE,
-	};
-	struct xsk_socket_config scfg = {
-		.rx_size = RING,
-		.tx_size = RING,
-		.xdp_flags = XDP_FLAGS_DRV_MODE,
-		.bind_flags = XDP_USE_NEED_WAKEUP,
-	};
-	struct xsk_umem *umem;
-	struct ak_vnic *vnic;
-	char addr[64], *slash;
-	int err;
-
-	snprintf(addr, sizeof(addr), "%s", cidr);
-	slash = strchr(addr, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = 0;
-	g.ipv4 = inet_addr(addr);
-	g.prefix_len = (uint8_t)atoi(slash + 1);
-	g.umem_size = (uint64_t)FRAMES * FRAME_SIZE;
-	g.umem = mmap(NULL, g.umem_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g.umem == MAP_FAILED)
-		return -errno;
-	err = xsk_umem__create(&umem, g.umem, g.umem_size, &g.fill, &g.comp,
-			       &ucfg);
-	if (!err)
-		err = xsk_socket__create(xsk, dev, 0, umem, &g.rx, &g.tx,
-					 &scfg);
-	if (err)
-		return err;
-	g.xsk_fd = xsk_socket__fd(*xsk);
-	g.umem_fd = -1;
-	g.frame_size = FRAME_SIZE;
-	g.frame_count = FRAMES;
-	g.mtu = 1500;
-	g.ephemeral_first = 32768;
-	g.ephemeral_last = 60999;
-	err = dev_mac(dev, g.mac);
-	if (!err)
-		err = ak_vnic_afxdp_create(&g, &vnic);
-	if (!err)
-		err = ak_app_create_on_vnic(vnic, NULL, 0, app);
-	return err;
 }
 
 /* ---- Client ---- */
@@ -293,7 +223,7 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	err = open_app(argv[1], argv[2], &app, &xsk);
+	err = direct_app_open(argv[1], argv[2], FRAMES, &app, &xsk);
 	if (err) {
 		fprintf(stderr, "tcp-direct: %s\n", strerror(-err));
 		return 1;
