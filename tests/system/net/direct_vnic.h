@@ -42,6 +42,9 @@ static inline int dev_mac(const char *dev, uint8_t mac[6])
 	return err;
 }
 
+/* The UMEM of the one direct VNIC of a process. */
+static struct xsk_umem *direct_umem;
+
 static inline int open_grant(const char *dev, uint32_t frames,
 			     struct ak_vnic_grant *g, struct xsk_socket **xsk)
 {
@@ -57,7 +60,6 @@ static inline int open_grant(const char *dev, uint32_t frames,
 		.xdp_flags = XDP_FLAGS_DRV_MODE,
 		.bind_flags = XDP_USE_NEED_WAKEUP,
 	};
-	struct xsk_umem *umem;
 	int err;
 
 	g->umem_size = (uint64_t)frames * FRAME_SIZE;
@@ -65,11 +67,12 @@ static inline int open_grant(const char *dev, uint32_t frames,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->umem == MAP_FAILED)
 		return -errno;
-	err = xsk_umem__create(&umem, g->umem, g->umem_size, &g->fill, &g->comp,
-			       &ucfg);
+	err = xsk_umem__create(&direct_umem, g->umem, g->umem_size, &g->fill,
+			       &g->comp, &ucfg);
 	if (err)
 		return err;
-	err = xsk_socket__create(xsk, dev, 0, umem, &g->rx, &g->tx, &scfg);
+	err = xsk_socket__create(xsk, dev, 0, direct_umem, &g->rx, &g->tx,
+				 &scfg);
 	if (err)
 		return err;
 	g->xsk_fd = xsk_socket__fd(*xsk);
@@ -109,6 +112,15 @@ static inline int direct_app_open(const char *dev, const char *addr_prefix,
 	if (!err)
 		err = ak_app_create_on_vnic(vnic, NULL, 0, app);
 	return err;
+}
+
+/* ak_fini(), then the socket and the UMEM. */
+static inline void direct_app_close(struct ak_app *app, struct xsk_socket *xsk)
+{
+	ak_fini(app);
+	xsk_socket__delete(xsk);
+	xsk_umem__delete(direct_umem);
+	direct_umem = NULL;
 }
 
 #endif

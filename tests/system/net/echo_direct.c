@@ -35,7 +35,6 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	echo_run(app, &e, argc > 5 ? argv[5] : NULL);
 	echo_stop(&e);
-	ak_fini(app);
-	xsk_socket__delete(xsk);
+	direct_app_close(app, xsk);
 	return 0;
 }

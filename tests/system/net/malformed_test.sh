@@ -80,4 +80,5 @@ for r in ip_csum udp_csum ip_short udp_short ip_len; do
 done
 assert_eq "datagrams delivered" $((udp_rx_before + 2)) \
 	"$(echo_stat "['stack']['udp_rx']")"
+echo_server_stop
 echo "ok: malformed frames dropped and counted; padding ignored"

@@ -51,4 +51,5 @@ t1=$(cpu_ticks)
 # Below 1% of 10 s: fewer than 0.1 s of CPU time.
 note "idle: $((t1 - t0)) ticks of CPU in 10 s (at $hz Hz)"
 assert_le "idle CPU ticks in 10 s" "$((t1 - t0))" "$((hz / 10 - 1))"
+echo_server_stop
 echo "ok: $echoed echoed, frames balanced, idle server below 1% CPU"

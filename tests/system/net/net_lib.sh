@@ -8,7 +8,8 @@
 # bridge, so the same driver and stack are exercised.
 #
 #   echo_server_start MODE PORT   MODE is sockperf or plain; sets ECHO_PID,
-#                                 ECHO_ADDR and ECHO_STATS (the JSON file)
+#                                 ECHO_ADDR, ECHO_LOG and ECHO_STATS (JSON)
+#   echo_server_stop              stops it; it must exit with status 0
 #   echo_stats_refresh            asks the server to rewrite ECHO_STATS
 #   echo_stat PATH                a value from ECHO_STATS (python path, e.g.
 #                                 "['stack']['drops']['ip_csum']")
@@ -65,6 +66,7 @@ echo_server_start() {
 	ECHO_SERVERS=$((ECHO_SERVERS + 1))
 	ECHO_STATS=$NET_TMP/stats.$ECHO_SERVERS.json
 	log=$NET_TMP/echo.$ECHO_SERVERS.log
+	ECHO_LOG=$log
 	if have_daemon; then
 		daemon_start
 		[[ "$mode" == plain ]] && extra=(--plain)
@@ -104,4 +106,14 @@ echo_stat() {
 
 in_client() {
 	ip netns exec "$AK_NS_CLIENT" "$@"
+}
+
+# echo_server_stop: SIGTERM, and the server must exit cleanly (under the
+# sanitizers, a leak or memory error makes the exit status non-zero).
+echo_server_stop() {
+	local rc=0
+	kill -TERM "$ECHO_PID"
+	wait "$ECHO_PID" || rc=$?
+	((rc == 0)) || tail -40 "$ECHO_LOG" >&2
+	assert_eq "echo server exit status" 0 "$rc"
 }

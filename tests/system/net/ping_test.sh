@@ -28,4 +28,5 @@ echo_stats_refresh
 assert_eq "echo replies" 8 "$(echo_stat "['stack']['icmp_echo_replies']")"
 assert_eq "reassembled" 3 "$(echo_stat "['stack']['ip_reassembled']")"
 assert_le "arp replies" 1 "$(echo_stat "['stack']['arp_replies_tx']")"
+echo_server_stop
 echo "ok: ping, arping and a fragmented ping answered by $ECHO_ADDR"

@@ -62,4 +62,6 @@ assert_eq "fragments sent" 88 "$(echo_stat "['stack']['ip_fragments_tx']")"
 ECHO_PID=$sp_pid ECHO_STATS=$sp_stats echo_stats_refresh
 ECHO_STATS=$sp_stats
 assert_eq "echo send failures" 0 "$(echo_stat "['echo']['send_failed']")"
+echo_server_stop
+ECHO_PID=$sp_pid echo_server_stop
 echo "ok: sockperf ping-pong and under-load without loss; large datagrams exact"

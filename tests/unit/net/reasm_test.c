@@ -67,7 +67,7 @@ int main(void)
 		.mac = {{0x02, 0, 0, 0, 0, 0x0a}, {0x02, 0, 0, 0, 0, 0x0b}},
 		.prefix_len = 24,
 	};
-	static uint8_t l4[65536];
+	static uint8_t l4[65536 + 64];
 	struct ak_vnic *peer, *v;
 	struct ak_vnic_accounting acct;
 	const struct ak_net_stats *st;
