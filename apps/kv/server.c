@@ -557,6 +557,6 @@ int kv_server_cron(struct kv_server *srv)
 	kv_keyspace_maybe_shrink(&srv->ks);
 	if (kv_keyspace_rehash(&srv->ks, 100))
 		work++;
-	work += kv_rewrite_step(srv, 64);
+	work += kv_rewrite_step(srv, 256);
 	return work;
 }
