@@ -72,7 +72,7 @@ struct ak_tcp_stats {
 	uint64_t half_open_timeouts, paws_drops, bad_acks;
 	uint64_t zero_window_probes, keepalive_probes, keepalive_timeouts;
 	uint64_t active_opens, passive_opens, timeouts;
-	uint64_t tx_nobufs, delayed_acks, timewait_reused;
+	uint64_t tx_nobufs, delayed_acks, timewait_reused, tail_loss_probes;
 	uint64_t conns, half_open, timewait, rx_frames_held;
 };
 

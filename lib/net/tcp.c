@@ -26,6 +26,7 @@ void ak_tcp_config_default(struct ak_tcp_config *cfg)
 	cfg->max_conns = 0;
 	cfg->max_half_open = 4096;
 	cfg->timestamps = true;
+	cfg->sack = true;
 	cfg->window_scale = true;
 	cfg->nodelay = true;
 	/*

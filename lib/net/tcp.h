@@ -35,6 +35,7 @@ struct ak_tcp_config {
 	uint32_t max_conns;	/* all connections incl. TIME-WAIT; 0: no cap */
 	uint32_t max_half_open; /* SYN-RECEIVED across listeners */
 	bool timestamps;	/* offer RFC 7323 timestamps */
+	bool sack;		/* offer RFC 2018 selective acknowledgments */
 	bool window_scale;	/* offer RFC 7323 window scaling */
 	bool nodelay;		/* disable Nagle (RFC 9293 3.7.4) */
 	uint64_t rto_min_ns;

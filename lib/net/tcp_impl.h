@@ -39,6 +39,7 @@ static_assert(sizeof(struct ak_tcp_hdr) == 20, "TCP header is 20 bytes");
 #define TCP_OPT_MSS	  2
 #define TCP_OPT_WSCALE	  3
 #define TCP_OPT_SACK_PERM 4
+#define TCP_OPT_SACK	  5
 #define TCP_OPT_TS	  8
 
 #define TCP_MAX_WSCALE	14  /* RFC 7323 section 2.3 */
@@ -49,6 +50,8 @@ static_assert(sizeof(struct ak_tcp_hdr) == 20, "TCP header is 20 bytes");
 /* Options as parsed from one segment. */
 struct tcp_opts {
 	bool has_mss, has_wscale, has_ts, sack_perm;
+	uint8_t nsack; /* SACK blocks, RFC 2018 section 3 */
+	uint32_t sack[4][2];
 	uint16_t mss;
 	uint8_t wscale;
 	uint32_t tsval, tsecr;
@@ -121,14 +124,16 @@ struct ak_tcp_conn {
 	bool fin_rcvd;	 /* FIN received and rcv_nxt past it */
 	bool hashed;	 /* in the connection table */
 	bool half_open;	 /* on its listener's SYN-RECEIVED ring */
-	bool ts_ok, ws_ok, nodelay;
+	bool ts_ok, ws_ok, nodelay, sack_ok;
 	bool in_recovery;
 	bool rtt_timing;
 	bool want_ack;	 /* send an ACK now */
 	bool tx_blocked; /* on the engine's transmit-retry list */
 	bool reaped;	 /* on the reap list */
 	bool writable_wanted;
-	bool persist; /* the RTX timer is a zero-window probe timer */
+	bool persist;	/* the RTX timer is a zero-window probe timer */
+	bool tlp_armed; /* the RTX timer is a tail loss probe timer */
+	bool tlp_out;	/* a tail loss probe is unanswered */
 	uint8_t retries;
 	uint8_t ka_sent;
 	uint8_t dupacks;
@@ -141,9 +146,15 @@ struct ak_tcp_conn {
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, max_snd_wnd;
 	uint32_t snd_wl1, snd_wl2, fin_seq;
 	uint32_t cwnd, ssthresh, recover;
-	uint16_t mss;	   /* payload per segment, options excluded */
-	uint16_t peer_mss; /* as announced (or 536) */
-	uint8_t *sb;	   /* send ring; allocated on first use */
+	/* RFC 2018/6675 scoreboard: ranges the peer holds above snd_una. */
+	uint32_t sacked[8][2];
+	uint8_t nsacked;
+	uint32_t rtx_next;   /* next hole to retransmit in this recovery */
+	uint64_t una_rtx_ns; /* when snd_una was last retransmitted */
+	uint32_t ooo_recent; /* sequence of the latest out-of-order arrival */
+	uint16_t mss;	     /* payload per segment, options excluded */
+	uint16_t peer_mss;   /* as announced (or 536) */
+	uint8_t *sb;	     /* send ring; allocated on first use */
 	uint32_t sb_size, sb_head, sb_len; /* sb_head: byte at snd_una */
 
 	/* RTT, RFC 6298. */
@@ -253,6 +264,7 @@ void tcp_send_rst_reply(struct ak_tcp *tcp, const struct ak_pkt *pkt,
 int tcp_send_probe(struct ak_tcp_conn *c, uint32_t seq);
 void tcp_output(struct ak_tcp_conn *c);
 int tcp_retransmit_first(struct ak_tcp_conn *c);
+int tcp_retransmit_at(struct ak_tcp_conn *c, uint32_t seq, uint32_t max);
 uint32_t tcp_rcv_wnd(const struct ak_tcp_conn *c);
 uint32_t tcp_flight(const struct ak_tcp_conn *c);
 uint32_t tcp_ts_now(const struct ak_tcp_conn *c);

@@ -97,6 +97,7 @@ static void negotiate(struct ak_tcp_conn *c, const struct tcp_in *in)
 			 : 0;
 	c->rcv_wscale = c->ws_ok ? tcp_our_wscale(tcp) : 0;
 	c->ts_ok = tcp->cfg.timestamps && in->opt.has_ts;
+	c->sack_ok = tcp->cfg.sack && in->opt.sack_perm;
 	if (c->ts_ok)
 		c->ts_recent = in->opt.tsval;
 	c->mss = (mss < ours ? mss : ours) - (c->ts_ok ? TCP_TS_LEN : 0);
@@ -294,6 +295,87 @@ static void fin_acked(struct ak_tcp_conn *c)
 	}
 }
 
+/* ---- SACK scoreboard (RFC 2018 section 5, RFC 6675 section 4) ---- */
+
+/* Forgets what snd_una passed; clips a range it cut. */
+static void sack_trim(struct ak_tcp_conn *c)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < c->nsacked; i++) {
+		if (seq_le(c->sacked[i][1], c->snd_una))
+			continue;
+		c->sacked[k][0] = seq_max(c->sacked[i][0], c->snd_una);
+		c->sacked[k][1] = c->sacked[i][1];
+		k++;
+	}
+	c->nsacked = (uint8_t)k;
+}
+
+/* Adds [l, r) to the sorted, disjoint ranges, merging neighbours. */
+static void sack_add(struct ak_tcp_conn *c, uint32_t l, uint32_t r)
+{
+	uint32_t(*s)[2] = c->sacked;
+	unsigned i = 0, j;
+
+	while (i < c->nsacked && seq_lt(s[i][1], l))
+		i++;
+	j = i;
+	while (j < c->nsacked && seq_le(s[j][0], r)) {
+		if (seq_lt(s[j][0], l))
+			l = s[j][0];
+		if (seq_gt(s[j][1], r))
+			r = s[j][1];
+		j++;
+	}
+	if (j == i && c->nsacked == 8)
+		return; /* a full scoreboard only misses a hint */
+	memmove(&s[i + 1], &s[j], (c->nsacked - j) * sizeof(s[0]));
+	c->nsacked = (uint8_t)(c->nsacked - (j - i) + 1);
+	s[i][0] = l;
+	s[i][1] = r;
+}
+
+/* RFC 2018 section 5: blocks must lie in (snd_una, snd_max]. */
+static void sack_update(struct ak_tcp_conn *c, const struct tcp_in *in)
+{
+	for (unsigned i = 0; i < in->opt.nsack; i++) {
+		uint32_t l = in->opt.sack[i][0], r = in->opt.sack[i][1];
+
+		if (!seq_lt(l, r) || !seq_lt(c->snd_una, r) ||
+		    seq_gt(r, c->snd_max))
+			continue;
+		sack_add(c, seq_max(l, c->snd_una), r);
+	}
+}
+
+/*
+ * RFC 6675 section 5 (simplified): during recovery each ACK may repair
+ * the next hole below the highest SACKed byte that this recovery has not
+ * yet retransmitted, so several losses in a window heal in one round trip.
+ */
+static void sack_retransmit(struct ak_tcp_conn *c)
+{
+	uint32_t h, limit;
+
+	if (!c->sack_ok || !c->nsacked)
+		return;
+	h = seq_max(c->rtx_next, c->snd_una);
+	for (unsigned i = 0; i < c->nsacked; i++)
+		if (seq_le(c->sacked[i][0], h) && seq_lt(h, c->sacked[i][1]))
+			h = c->sacked[i][1];
+	if (!seq_lt(h, c->sacked[c->nsacked - 1][1]))
+		return;
+	limit = c->sacked[c->nsacked - 1][1];
+	for (unsigned i = 0; i < c->nsacked; i++)
+		if (seq_gt(c->sacked[i][0], h)) {
+			limit = c->sacked[i][0];
+			break;
+		}
+	if (tcp_retransmit_at(c, h, limit - h) == 0)
+		c->rtx_next = h + (limit - h < c->mss ? limit - h : c->mss);
+}
+
 /* RFC 5681 3.1 slow start / congestion avoidance, RFC 6582 partial ACKs. */
 static void cc_on_ack(struct ak_tcp_conn *c, uint32_t acked)
 {
@@ -306,7 +388,11 @@ static void cc_on_ack(struct ak_tcp_conn *c, uint32_t acked)
 			return;
 		}
 		/* Partial ACK: the next hole is lost too. */
-		tcp_retransmit_first(c);
+		if (!c->sack_ok || seq_ge(c->snd_una, c->rtx_next)) {
+			tcp_retransmit_first(c);
+			c->rtx_next = c->snd_una + c->mss;
+		}
+		sack_retransmit(c);
 		c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
 		c->cwnd += c->mss;
 		tcp_rto_arm(c);
@@ -318,6 +404,28 @@ static void cc_on_ack(struct ak_tcp_conn *c, uint32_t acked)
 		c->cwnd += (uint32_t)((uint64_t)c->mss * c->mss / c->cwnd) ?: 1;
 }
 
+static uint32_t sacked_bytes(const struct ak_tcp_conn *c)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->nsacked; i++)
+		n += c->sacked[i][1] - c->sacked[i][0];
+	return n;
+}
+
+/*
+ * Three duplicate ACKs (RFC 5681 3.2) above the last recovery point (RFC
+ * 6582 3.2); with SACK the scoreboard itself proves a new loss, also
+ * below that point, and two segments SACKed above a hole suffice when the
+ * window is too small for three duplicates (RFC 6675 section 4, RFC 5827).
+ */
+static bool loss_detected(const struct ak_tcp_conn *c, uint32_t ack)
+{
+	if (c->dupacks >= 3 && (seq_gt(ack, c->recover) || c->nsacked))
+		return true;
+	return c->nsacked && sacked_bytes(c) >= 2u * c->mss;
+}
+
 /* RFC 5681 section 3.2 with RFC 6582 section 3.2 step 2. */
 static void on_dupack(struct ak_tcp_conn *c, uint32_t ack)
 {
@@ -325,19 +433,32 @@ static void on_dupack(struct ak_tcp_conn *c, uint32_t ack)
 	uint32_t flight = tcp_flight(c);
 
 	tcp->st.dup_acks++;
-	if (++c->dupacks == 3 && !c->in_recovery && seq_gt(ack, c->recover)) {
+	++c->dupacks;
+	if (!c->in_recovery && loss_detected(c, ack)) {
 		c->ssthresh =
 			flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
 		c->recover = c->snd_max;
 		c->in_recovery = true;
 		tcp->st.fast_retransmits++;
 		tcp_retransmit_first(c);
+		c->rtx_next = c->snd_una + c->mss;
+		sack_retransmit(c);
 		c->cwnd = c->ssthresh + 3u * c->mss;
 		c->limited_tx = 0;
 		return;
 	}
-	if (c->dupacks > 3 && c->in_recovery)
+	if (c->dupacks > 3 && c->in_recovery) {
 		c->cwnd += c->mss;
+		/*
+		 * RFC 8985 in spirit: data sent after the retransmission
+		 * keeps arriving while the hole stays, so the retransmission
+		 * itself was lost; resend it rather than wait for the RTO.
+		 */
+		if (tcp->now - c->una_rtx_ns >
+		    c->srtt_us * 5 / 4 * AK_NSEC_PER_USEC + AK_NSEC_PER_MSEC)
+			tcp_retransmit_first(c);
+		sack_retransmit(c);
+	}
 	/*
 	 * RFC 3042 limited transmit: the first two duplicate ACKs each
 	 * release one new segment, so a small window still reaches three.
@@ -378,6 +499,7 @@ static void ack_advance(struct ak_tcp_conn *c, struct tcp_in *in)
 	c->retries = 0;
 	c->dupacks = 0;
 	c->limited_tx = 0;
+	c->tlp_out = false;
 	cc_on_ack(c, acked);
 
 	if (c->snd_una == c->snd_max)
@@ -429,8 +551,11 @@ static bool ack_input(struct ak_tcp_conn *c, struct tcp_in *in)
 		challenge_ack(c);
 		return false;
 	}
+	if (c->sack_ok && in->opt.nsack)
+		sack_update(c, in);
 	if (seq_gt(in->ack, c->snd_una)) {
 		ack_advance(c, in);
+		sack_trim(c);
 	} else if (in->ack == c->snd_una && !in->len &&
 		   !(in->flags & (TCP_SYN | TCP_FIN)) && wnd == c->snd_wnd &&
 		   tcp_flight(c)) {
@@ -590,6 +715,7 @@ static void data_input(struct ak_tcp_conn *c, struct tcp_in *in)
 		return;
 	}
 	c->ooo_segs++;
+	c->ooo_recent = s->seq;
 	tcp->st.ooo_segs++;
 	c->want_ack = true; /* RFC 5681 4.2: duplicate ACK for a gap */
 	/*

@@ -38,6 +38,17 @@ static void opt_take(struct tcp_opts *o, uint8_t kind, const uint8_t *v,
 	case TCP_OPT_SACK_PERM:
 		o->sack_perm = len == 2;
 		return;
+	case TCP_OPT_SACK:
+		if (len < 10 || (len - 2) % 8)
+			return;
+		for (unsigned i = 0; i < (len - 2u) / 8 && i < 4; i++) {
+			memcpy(&w, v + 8 * i, 4);
+			o->sack[i][0] = ntohl(w);
+			memcpy(&w, v + 8 * i + 4, 4);
+			o->sack[i][1] = ntohl(w);
+			o->nsack = (uint8_t)(i + 1);
+		}
+		return;
 	case TCP_OPT_TS:
 		if (len != 10)
 			return;

@@ -96,11 +96,18 @@ static uint8_t *put_syn_opts(struct ak_tcp_conn *c, uint8_t *p, bool ack)
 	uint16_t mss = htons((uint16_t)(env->mtu - 40));
 	bool ws = ack ? c->ws_ok : c->tcp->cfg.window_scale;
 	bool ts = ack ? c->ts_ok : c->tcp->cfg.timestamps;
+	bool sack = ack ? c->sack_ok : c->tcp->cfg.sack;
 
 	*p++ = TCP_OPT_MSS;
 	*p++ = 4;
 	memcpy(p, &mss, 2);
 	p += 2;
+	if (sack) {
+		*p++ = TCP_OPT_NOP;
+		*p++ = TCP_OPT_NOP;
+		*p++ = TCP_OPT_SACK_PERM;
+		*p++ = 2;
+	}
 	if (ws) {
 		*p++ = TCP_OPT_NOP;
 		*p++ = TCP_OPT_WSCALE;
@@ -124,6 +131,56 @@ static void copy_from_ring(const struct ak_tcp_conn *c, uint8_t *dst,
 		first = len;
 	memcpy(dst, c->sb + start, first);
 	memcpy(dst + first, c->sb, len - first);
+}
+
+/*
+ * RFC 2018 section 4: SACK blocks for the reorder queue, the block with
+ * the latest arrival first, as many as the option space left allows.
+ */
+static uint8_t *put_sack(const struct ak_tcp_conn *c, uint8_t *p, unsigned room)
+{
+	uint32_t r[16][2], v;
+	unsigned n = 0, max, first = 0;
+	const struct tcp_rxseg *s;
+
+	for (s = c->ooo; s; s = s->next) {
+		uint32_t end = s->seq + ak_pkt_data_len(&s->pkt);
+
+		if (n && r[n - 1][1] == s->seq) {
+			r[n - 1][1] = end;
+			continue;
+		}
+		if (n == 16)
+			break;
+		r[n][0] = s->seq;
+		r[n][1] = end;
+		n++;
+	}
+	max = room >= 4 ? (room - 4) / 8 : 0;
+	if (max > 4)
+		max = 4;
+	if (!n || !max)
+		return p;
+	for (unsigned i = 0; i < n; i++)
+		if (seq_le(r[i][0], c->ooo_recent) &&
+		    seq_lt(c->ooo_recent, r[i][1]))
+			first = i;
+	if (n > max)
+		n = max;
+	*p++ = TCP_OPT_NOP;
+	*p++ = TCP_OPT_NOP;
+	*p++ = TCP_OPT_SACK;
+	*p++ = (uint8_t)(2 + 8 * n);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = i == 0 ? first : (i <= first ? i - 1 : i);
+
+		v = htonl(r[k][0]);
+		memcpy(p, &v, 4);
+		v = htonl(r[k][1]);
+		memcpy(p + 4, &v, 4);
+		p += 8;
+	}
+	return p;
 }
 
 struct seg {
@@ -157,6 +214,12 @@ static int tcp_xmit(struct ak_tcp_conn *c, const struct seg *s)
 		opt = put_syn_opts(c, opt, s->flags & TCP_ACK);
 	else if (c->ts_ok && !(s->flags & TCP_RST))
 		opt = put_ts(c, opt);
+	if (c->sack_ok && c->ooo && !(s->flags & (TCP_SYN | TCP_RST))) {
+		unsigned used = (unsigned)(opt - (uint8_t *)(th + 1));
+		unsigned room = tcp->env.mtu - 40u - used - s->len;
+
+		opt = put_sack(c, opt, room < 40 - used ? room : 40 - used);
+	}
 	th->doff = (uint8_t)(((opt - (uint8_t *)th) / 4) << 4);
 	put_window(c, th, s->flags & TCP_SYN);
 	if (s->len)
@@ -365,15 +428,18 @@ void tcp_output(struct ak_tcp_conn *c)
 	}
 }
 
-/* Fast retransmit and RTO: resend the first unacknowledged segment. */
-int tcp_retransmit_first(struct ak_tcp_conn *c)
+/* Resends up to one MSS at seq (at most max bytes, within the data). */
+int tcp_retransmit_at(struct ak_tcp_conn *c, uint32_t seq, uint32_t max)
 {
-	struct seg s = {.seq = c->snd_una, .flags = TCP_ACK};
+	struct seg s = {.seq = seq, .flags = TCP_ACK};
+	uint32_t off = seq - c->snd_una;
 	int err;
 
-	if (c->state == AK_TCP_SYN_SENT || c->state == AK_TCP_SYN_RECEIVED)
-		return tcp_send_syn(c);
-	s.len = c->sb_len < c->mss ? c->sb_len : c->mss;
+	if (off > c->sb_len)
+		return -EINVAL;
+	s.len = c->sb_len - off < c->mss ? c->sb_len - off : c->mss;
+	if (s.len > max)
+		s.len = max;
 	if (c->fin_sent && s.seq + s.len == c->fin_seq)
 		s.flags |= TCP_FIN;
 	if (!s.len && !(s.flags & TCP_FIN))
@@ -381,8 +447,18 @@ int tcp_retransmit_first(struct ak_tcp_conn *c)
 	err = tcp_xmit(c, &s);
 	if (err)
 		return err;
+	if (seq == c->snd_una)
+		c->una_rtx_ns = c->tcp->now;
 	c->retransmits++;
 	c->tcp->st.retransmits++;
 	c->rtt_timing = false; /* Karn's algorithm, RFC 6298 section 3 */
 	return 0;
+}
+
+/* Fast retransmit and RTO: resend the first unacknowledged segment. */
+int tcp_retransmit_first(struct ak_tcp_conn *c)
+{
+	if (c->state == AK_TCP_SYN_SENT || c->state == AK_TCP_SYN_RECEIVED)
+		return tcp_send_syn(c);
+	return tcp_retransmit_at(c, c->snd_una, UINT32_MAX);
 }

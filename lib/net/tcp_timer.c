@@ -129,9 +129,49 @@ void tcp_timer_remove_all(struct ak_tcp_conn *c)
 	deadline_update(c);
 }
 
+/*
+ * RFC 8985 section 7: with data in flight a tail loss probe after about
+ * two round trips replaces most RTOs: its answer (a SACK or duplicate ACK)
+ * starts fast recovery instead. In recovery the probe resends the first
+ * hole, whose retransmission was evidently lost too.
+ */
 void tcp_rto_arm(struct ak_tcp_conn *c)
 {
-	tcp_timer_set(c, TCP_T_RTX, c->tcp->now + c->rto_ns);
+	uint64_t pto = 2 * c->srtt_us * AK_NSEC_PER_USEC;
+
+	if (pto < 10 * AK_NSEC_PER_MSEC)
+		pto = 10 * AK_NSEC_PER_MSEC;
+	c->tlp_armed = !c->persist && !c->tlp_out && c->srtt_us &&
+		       pto < c->rto_ns && tcp_flight(c) &&
+		       (c->state == AK_TCP_ESTABLISHED ||
+			c->state == AK_TCP_CLOSE_WAIT);
+	tcp_timer_set(c, TCP_T_RTX,
+		      c->tcp->now + (c->tlp_armed ? pto : c->rto_ns));
+}
+
+/* Sends new data if the windows allow, else the last segment again. */
+static void tail_loss_probe(struct ak_tcp_conn *c)
+{
+	uint32_t flight = tcp_flight(c), len;
+	uint64_t before = c->segs_out;
+
+	c->tlp_armed = false;
+	c->tlp_out = true;
+	c->tcp->st.tail_loss_probes++;
+	if (c->in_recovery) {
+		tcp_retransmit_first(c);
+		c->rtx_next = c->snd_una + c->mss;
+		tcp_rto_arm(c);
+		return;
+	}
+	tcp_output(c);
+	if (c->segs_out == before) {
+		len = flight < c->mss ? flight : c->mss;
+		if (c->fin_sent && c->snd_nxt == c->fin_seq + 1 && len > 1)
+			len--; /* the FIN is resent with the last data */
+		tcp_retransmit_at(c, c->snd_nxt - len, len);
+	}
+	tcp_rto_arm(c);
 }
 
 /* RFC 6298 section 2.2 and 2.3 (G, the clock granularity, is 1 ms). */
@@ -212,6 +252,10 @@ static void rtx_timeout(struct ak_tcp_conn *c)
 		persist_timeout(c);
 		return;
 	}
+	if (c->tlp_armed && flight) {
+		tail_loss_probe(c);
+		return;
+	}
 	if (c->state == AK_TCP_SYN_SENT || c->state == AK_TCP_SYN_RECEIVED) {
 		syn_timeout(c);
 		return;
@@ -229,6 +273,7 @@ static void rtx_timeout(struct ak_tcp_conn *c)
 	c->in_recovery = false;
 	c->dupacks = 0;
 	c->limited_tx = 0;
+	c->nsacked = 0; /* RFC 6675 section 5.1: the receiver may renege */
 	c->recover = c->snd_max;
 	rto_backoff(c);
 	c->snd_nxt = c->snd_una; /* go back N: resend from snd_una */

@@ -62,3 +62,9 @@ tcp_direct_connect() {
 tcp_pattern() {
 	"$AK_BUILD_ROOT/tests/system/tcp/tcp-direct" pattern "$1"
 }
+
+# tcp_direct_stop: ends the tcp-direct server so the VF is free again.
+tcp_direct_stop() {
+	kill "$TCP_SERVE_PID" 2>/dev/null || true
+	wait "$TCP_SERVE_PID" 2>/dev/null || true
+}

@@ -61,8 +61,13 @@ static int h_ipv4_send(void *ctx, struct ak_pkt *pkt, uint32_t dst,
 	struct h_env *e = ctx;
 	uint8_t *ip = pkt->frame + 14;
 	uint16_t tot = htons((uint16_t)(pkt->end - 14));
-	struct h_frame *f = calloc(1, sizeof(*f));
+	struct h_frame *f;
 
+	if (e->blackhole_10 && (ntohl(dst) >> 24) == 10) {
+		h_frame_free(e, pkt);
+		return 0;
+	}
+	f = calloc(1, sizeof(*f));
 	CHECK(f);
 	memset(ip, 0, 20);
 	ip[0] = 0x45;

@@ -33,8 +33,9 @@ struct h_env {
 	struct ak_l4_env env;
 	struct h_frame *out_head, *out_tail; /* emitted, oldest first */
 	unsigned nout;
-	long live_frames; /* allocated and not yet freed */
-	int tx_budget;	  /* tx_alloc fails when 0; -1: unlimited */
+	long live_frames;  /* allocated and not yet freed */
+	int tx_budget;	   /* tx_alloc fails when 0; -1: unlimited */
+	bool blackhole_10; /* frames sent to 10.0.0.0/8 vanish */
 	uint16_t granted[16];
 	unsigned ngranted;
 };
