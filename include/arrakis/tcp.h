@@ -90,11 +90,14 @@ struct ak_tcp_conn_info {
 };
 
 /*
- * Opens a listener on port (host order). Grants the port through
- * arrakisd. backlog bounds both the half-open connections
- * (SYN-RECEIVED) and the established ones waiting in ak_tcp_accept().
- * -EADDRINUSE: a listener holds the port; -EINVAL: port 0 or backlog 0;
- * -ENOMEM; or the grant's error.
+ * Opens a listener on port (host order), granted through arrakisd. backlog
+ * bounds both the half-open connections (SYN-RECEIVED; when full the
+ * oldest is dropped) and the established ones waiting for ak_tcp_accept()
+ * (when full new SYNs are dropped). fn is called when connections wait.
+ *   -EINVAL      port 0 or backlog 0
+ *   -EADDRINUSE  a listener here, or another container, holds the port
+ *   -EACCES      policy does not allow this user the port
+ *   -ENOMEM      out of memory
  */
 AK_API int ak_tcp_listen(struct ak_app *app, uint16_t port, uint32_t backlog,
 			 ak_tcp_accept_fn fn, void *ctx,
@@ -102,10 +105,13 @@ AK_API int ak_tcp_listen(struct ak_app *app, uint16_t port, uint32_t backlog,
 
 /*
  * Active open to addr:port (network order address, host order port) from
- * an ephemeral port of the container's range. Completion is reported by
- * AK_TCP_EV_CONNECTED, failure by AK_TCP_EV_ERROR (ECONNREFUSED,
- * ETIMEDOUT). -EADDRNOTAVAIL: no free ephemeral port; -ENOMEM; -ENOBUFS:
- * the connection cap was reached.
+ * an ephemeral port of the container's range (granted through arrakisd on
+ * first use, then reused for other 4-tuples). Completion is reported by
+ * AK_TCP_EV_CONNECTED, failure by AK_TCP_EV_ERROR with ak_tcp_error()
+ * ECONNREFUSED (RST) or ETIMEDOUT (no SYN-ACK after 6 retransmissions).
+ *   -EADDRNOTAVAIL  no ephemeral port is free or could be granted
+ *   -ENOBUFS        the engine's connection cap is reached
+ *   -ENOMEM         out of memory
  */
 AK_API int ak_tcp_connect(struct ak_app *app, uint32_t addr, uint16_t port,
 			  ak_tcp_event_fn fn, void *ctx,
@@ -117,6 +123,10 @@ AK_API void ak_tcp_listener_close(struct ak_tcp_listener *lsn);
 /* -EAGAIN: nothing to accept yet. */
 AK_API int ak_tcp_accept(struct ak_tcp_listener *lsn, struct ak_tcp_conn **out);
 
+/*
+ * Sets the callback of an accepted connection (connect takes its own).
+ * Events that happened before are delivered at once.
+ */
 AK_API void ak_tcp_set_callback(struct ak_tcp_conn *conn, ak_tcp_event_fn fn,
 				void *ctx);
 
@@ -127,10 +137,14 @@ AK_API void ak_tcp_set_nodelay(struct ak_tcp_conn *conn, bool nodelay);
 AK_API void ak_tcp_set_keepalive(struct ak_tcp_conn *conn, uint64_t idle_ns);
 
 /*
- * Queues up to len bytes; returns how many were taken (less than len when
- * the send buffer is full: AK_TCP_EV_WRITABLE follows when space frees).
- * -EAGAIN: no space at all; -EPIPE: sending was shut down; -ENOTCONN: not
- * yet connected or the connection failed (see ak_tcp_error()).
+ * Copies up to len bytes into the send buffer and returns how many were
+ * taken: less than len when it is full, and AK_TCP_EV_WRITABLE follows
+ * once a quarter of it is free again. Data queued before the handshake
+ * completes goes out after it.
+ *   -EAGAIN    the send buffer is full
+ *   -EPIPE     sending was shut down (ak_tcp_shutdown, or FIN sent)
+ *   -ENOTCONN  the connection failed or ended (see ak_tcp_error())
+ *   -ENOMEM    the send buffer could not be allocated
  */
 AK_API long ak_tcp_send(struct ak_tcp_conn *conn, const void *data, size_t len);
 
@@ -150,7 +164,10 @@ AK_API size_t ak_tcp_recv(struct ak_tcp_conn *conn, void *buf, size_t len);
 /* The peer sent FIN and every byte before it was consumed. */
 AK_API bool ak_tcp_peer_closed(const struct ak_tcp_conn *conn);
 
-/* Half-close: FIN after the queued data. -ENOTCONN before connecting. */
+/*
+ * Half-close: FIN after the queued data; receiving continues.
+ *   -ENOTCONN  the handshake is not complete, or the connection ended
+ */
 AK_API int ak_tcp_shutdown(struct ak_tcp_conn *conn);
 
 /*
@@ -167,7 +184,7 @@ AK_API void ak_tcp_abort(struct ak_tcp_conn *conn);
 AK_API int ak_tcp_error(const struct ak_tcp_conn *conn);
 
 AK_API enum ak_tcp_state ak_tcp_state(const struct ak_tcp_conn *conn);
-const char *ak_tcp_state_name(enum ak_tcp_state state);
+AK_API const char *ak_tcp_state_name(enum ak_tcp_state state);
 AK_API void ak_tcp_conn_info(const struct ak_tcp_conn *conn,
 			     struct ak_tcp_conn_info *out);
 
