@@ -67,4 +67,6 @@ tcp_pattern() {
 tcp_direct_stop() {
 	kill "$TCP_SERVE_PID" 2>/dev/null || true
 	wait "$TCP_SERVE_PID" 2>/dev/null || true
+	# The kernel releases the AF_XDP socket of the VF asynchronously.
+	sleep 0.5
 }

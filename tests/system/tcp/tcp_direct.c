@@ -30,6 +30,7 @@
 #include "apps/echo/tcp_echo.h"
 #include "lib/core/app.h"
 #include "lib/core/clock.h"
+#include "lib/core/loop.h"
 #include "lib/vnic/vnic.h"
 #include "tests/system/net/direct_vnic.h"
 
@@ -224,6 +225,11 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	err = direct_app_open(argv[1], argv[2], FRAMES, &app, &xsk);
+	if (!err && getenv("TCP_BUSY_POLL_US"))
+		ak_loop_set_busy_poll(ak_app_loop(app),
+				      strtoull(getenv("TCP_BUSY_POLL_US"), NULL,
+					       10) *
+					      AK_NSEC_PER_USEC);
 	if (err) {
 		fprintf(stderr, "tcp-direct: %s\n", strerror(-err));
 		return 1;
