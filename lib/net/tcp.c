@@ -257,8 +257,27 @@ void tcp_enter(struct ak_tcp *tcp)
 		tcp->now = tcp_clock(tcp);
 }
 
+void tcp_cork(struct ak_tcp_conn *c)
+{
+	if (c->corked)
+		return;
+	c->corked = true;
+	c->corknext = c->tcp->corked;
+	c->tcp->corked = c;
+}
+
 void tcp_leave(struct ak_tcp *tcp)
 {
+	if (tcp->depth == 1) {
+		while (tcp->corked) {
+			struct ak_tcp_conn *c = tcp->corked;
+
+			tcp->corked = c->corknext;
+			c->corked = false;
+			if (c->state != AK_TCP_CLOSED)
+				tcp_output(c);
+		}
+	}
 	if (--tcp->depth)
 		return;
 	while (tcp->reap) {

@@ -198,8 +198,17 @@ long ak_tcp_send(struct ak_tcp_conn *c, const void *data, size_t len)
 		c->writable_wanted = true; /* back-pressure */
 	if (!n)
 		return -EAGAIN;
-	tcp_enter(c->tcp);
 	copy_to_ring(c, data, n);
+	if (c->tcp->depth) {
+		/*
+		 * Inside a callback: sends are corked until the engine
+		 * unwinds, so a reply written in pieces (a header, then its
+		 * body) leaves as one segment with the ACK on it.
+		 */
+		tcp_cork(c);
+		return n;
+	}
+	tcp_enter(c->tcp);
 	tcp_output(c);
 	tcp_leave(c->tcp);
 	return n;

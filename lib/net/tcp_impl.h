@@ -108,6 +108,8 @@ struct ak_tcp_conn {
 	struct ak_tcp_listener *lsn;	   /* half-open or waiting for accept */
 	struct ak_tcp_conn *qprev, *qnext; /* listener queue, reap, tx lists */
 	struct ak_tcp_conn *txnext;	   /* waiting for transmit frames */
+	struct ak_tcp_conn *corknext;	   /* written to inside a callback */
+	bool corked;
 
 	/* Timers: a min-heap of connections keyed by the earliest. */
 	uint64_t timer[TCP_T_COUNT]; /* 0: not armed */
@@ -208,6 +210,7 @@ struct ak_tcp {
 
 	struct ak_tcp_conn *tx_retry; /* waiting for a transmit frame */
 	struct ak_tcp_conn *reap;     /* to free when the engine unwinds */
+	struct ak_tcp_conn *corked;   /* output to run when it unwinds */
 	unsigned depth;		      /* nesting of engine entry points */
 
 	struct tcp_rxseg *seg_free; /* pool of queue entries */
@@ -230,6 +233,7 @@ struct ak_tcp {
 /* tcp.c */
 void tcp_enter(struct ak_tcp *tcp);
 void tcp_leave(struct ak_tcp *tcp);
+void tcp_cork(struct ak_tcp_conn *c);
 uint64_t tcp_rand(struct ak_tcp *tcp);
 uint8_t tcp_our_wscale(const struct ak_tcp *tcp);
 bool tcp_lsn_make_room(struct ak_tcp_listener *l);
