@@ -157,7 +157,8 @@ static void print_stats(struct ak_app *app)
 	fprintf(stderr,
 		"tcp-direct: segs in %llu out %llu, retransmits %llu "
 		"(fast %llu, rto %llu), ooo %llu, dup acks %llu, "
-		"csum errors %llu, conns %llu\n",
+		"csum errors %llu, conns %llu, bytes in %llu, dup segs %llu, "
+		"delayed acks %llu, malformed %llu, tx nobufs %llu\n",
 		(unsigned long long)st.segs_in, (unsigned long long)st.segs_out,
 		(unsigned long long)st.retransmits,
 		(unsigned long long)st.fast_retransmits,
@@ -165,7 +166,11 @@ static void print_stats(struct ak_app *app)
 		(unsigned long long)st.ooo_segs,
 		(unsigned long long)st.dup_acks,
 		(unsigned long long)st.csum_errors,
-		(unsigned long long)st.conns);
+		(unsigned long long)st.conns, (unsigned long long)st.bytes_in,
+		(unsigned long long)st.dup_segs,
+		(unsigned long long)st.delayed_acks,
+		(unsigned long long)st.malformed,
+		(unsigned long long)st.tx_nobufs);
 }
 
 static int run_server(struct ak_app *app, char **argv)
@@ -226,10 +231,10 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	err = direct_app_open(argv[1], argv[2], FRAMES, &app, &xsk);
 	if (!err && getenv("TCP_BUSY_POLL_US"))
-		ak_loop_set_busy_poll(ak_app_loop(app),
-				      strtoull(getenv("TCP_BUSY_POLL_US"), NULL,
-					       10) *
-					      AK_NSEC_PER_USEC);
+		ak_loop_set_busy_poll(
+			ak_app_loop(app),
+			strtoull(getenv("TCP_BUSY_POLL_US"), NULL, 10) *
+				AK_NSEC_PER_USEC);
 	if (err) {
 		fprintf(stderr, "tcp-direct: %s\n", strerror(-err));
 		return 1;
