@@ -92,6 +92,7 @@ struct ak_vlog {
 	uint8_t *wbuf; /* one commit's write, block-aligned */
 	size_t wbuf_cap;
 	bool commit_inflight;
+	bool acking; /* inside completion callbacks */
 	unsigned writes_pending;
 	int commit_err;
 	uint64_t batch_tail;
@@ -518,9 +519,13 @@ static void commit_flushed(void *ctx, int result)
 		log->failed = result ? result : log->commit_err;
 	}
 	log->commit_inflight = false;
+
+	/* Appends made by the callbacks wait, and all go in one commit. */
+	log->acking = true;
 	waiters_ack(log, log->failed ? UINT64_MAX : log->batch_last_seq,
 		    log->failed);
-	if (log->pend_len && !log->failed)
+	log->acking = false;
+	if (log->pend_len && !log->failed && !log->commit_inflight)
 		commit_start(log);
 }
 
@@ -721,7 +726,7 @@ int ak_vlog_append(struct ak_vlog *log, const void *data, size_t len,
 	log->stats.appends++;
 	log->stats.bytes += len;
 
-	if (!log->commit_inflight)
+	if (!log->commit_inflight && !log->acking)
 		commit_start(log);
 	return 0;
 }

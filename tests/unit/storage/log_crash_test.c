@@ -53,7 +53,8 @@ struct run {
 	uint64_t rng;
 	unsigned fixed_len; /* 0: random lengths */
 	bool do_trim;
-	unsigned trim_after; /* appends before the first trim */
+	unsigned from_callbacks; /* appends callbacks may still make */
+	unsigned trim_after;	 /* appends before the first trim */
 	uint64_t states;
 };
 
@@ -64,6 +65,8 @@ static uint64_t rnd(struct run *r)
 	r->rng ^= r->rng << 17;
 	return r->rng;
 }
+
+static void append_one(struct run *r);
 
 static struct rec *rec_add(struct run *r)
 {
@@ -83,6 +86,12 @@ static void on_ack(void *ctx, int result, uint64_t seq)
 	CHECK(seq >= r->first_seq && seq - r->first_seq < r->n);
 	CHECK_UEQ(r->recs[seq - r->first_seq].ack_ev, NEVER);
 	r->recs[seq - r->first_seq].ack_ev = ak_vsa_crash_events(r->vsa);
+
+	/* Applications append from completion callbacks too. */
+	if (r->from_callbacks && rnd(r) % 8 == 0) {
+		r->from_callbacks--;
+		append_one(r);
+	}
 }
 
 static uint32_t pick_len(struct run *r)
@@ -122,20 +131,24 @@ static void maybe_trim(struct run *r)
 	CHECK_OK(ak_vlog_trim(r->log, c, NULL, NULL));
 }
 
+static void append_one(struct run *r)
+{
+	struct rec *rec = rec_add(r);
+
+	rec->len = pick_len(r);
+	rec->data = malloc(rec->len ? rec->len : 1);
+	for (uint32_t k = 0; k < rec->len; k++)
+		rec->data[k] = (uint8_t)rnd(r);
+	rec->append_ev = ak_vsa_crash_events(r->vsa);
+	rec->ack_ev = NEVER;
+	rec->adopted = false;
+	CHECK_OK(ak_vlog_append(r->log, rec->data, rec->len, on_ack, r, NULL));
+}
+
 static void workload(struct run *r, unsigned appends)
 {
 	for (unsigned i = 0; i < appends; i++) {
-		struct rec *rec = rec_add(r);
-
-		rec->len = pick_len(r);
-		rec->data = malloc(rec->len ? rec->len : 1);
-		for (uint32_t k = 0; k < rec->len; k++)
-			rec->data[k] = (uint8_t)rnd(r);
-		rec->append_ev = ak_vsa_crash_events(r->vsa);
-		rec->ack_ev = NEVER;
-		rec->adopted = false;
-		CHECK_OK(ak_vlog_append(r->log, rec->data, rec->len, on_ack, r,
-					NULL));
+		append_one(r);
 		for (uint64_t p = rnd(r) % 4; p; p--)
 			ak_vsa_poll(r->vsa);
 		if (i % 16 == 0 && i >= r->trim_after)
@@ -334,6 +347,7 @@ static void test_small_exhaustive(uint64_t seed, unsigned appends,
 
 	run_start(&r, NULL, 64 * BS, seed);
 	r.fixed_len = fixed_len;
+	r.from_callbacks = seed % 3 ? 2 : 0;
 	workload(&r, appends);
 	check_exhaustive(&r);
 	states = r.states;
@@ -381,6 +395,7 @@ static void test_large_sampled(unsigned appends, unsigned cuts)
 	run_start(&r, NULL, 32 * BS, 0x9e3779b97f4a7c15ull);
 	r.do_trim = true;
 	r.trim_after = appends / 10;
+	r.from_callbacks = appends / 10;
 	workload(&r, appends);
 	ak_vlog_get_stats(r.log, &st);
 	CHECK_GT(st.grows, 0);

@@ -130,6 +130,54 @@ static void test_durability_and_group_commit(void)
 	ak_vsa_close(vsa);
 }
 
+struct chain {
+	struct ak_vlog *log;
+	struct acks acks;
+	uint64_t left;
+};
+
+static void chain_ack(void *ctx, int result, uint64_t seq)
+{
+	struct chain *c = ctx;
+	uint8_t buf[1024];
+
+	on_ack(&c->acks, result, seq);
+	if (c->left) {
+		c->left--;
+		CHECK_OK(ak_vlog_append(c->log, buf, payload(seq + 32, buf),
+					chain_ack, c, NULL));
+	}
+}
+
+/*
+ * Callbacks that append keep 32 records in flight: the appends made while
+ * one commit's callbacks run all go into the next commit, one at a time.
+ */
+static void test_append_from_callbacks(void)
+{
+	struct chain c = {.left = 32 * 20};
+	struct ak_vlog_stats st;
+	struct ak_vsa *vsa;
+	uint8_t buf[1024];
+
+	CHECK_OK(ak_vsa_crash_open(NULL, 256 * BS, 0, &vsa));
+	CHECK_OK(ak_vlog_open(vsa, NULL, &c.log));
+	for (uint64_t i = 0; i < 32; i++)
+		CHECK_OK(ak_vlog_append(c.log, buf, payload(i, buf), chain_ack,
+					&c, NULL));
+	while (ak_vsa_inflight(vsa)) {
+		CHECK_LE(ak_vsa_inflight(vsa), 1);
+		ak_vsa_poll(vsa);
+	}
+	CHECK_EQ(c.acks.count, 32 * 21);
+	CHECK_EQ(c.acks.errors, 0);
+	ak_vlog_get_stats(c.log, &st);
+	CHECK_LE(st.commits, 23);
+	CHECK_EQ(read_all(c.log, ak_vlog_head(c.log), 0), 32 * 21);
+	ak_vlog_close(c.log);
+	ak_vsa_close(vsa);
+}
+
 static void test_trim_and_wrap(void)
 {
 	struct ak_vsa *vsa;
@@ -277,6 +325,7 @@ int main(void)
 {
 	check_timeout(60);
 	test_durability_and_group_commit();
+	test_append_from_callbacks();
 	test_trim_and_wrap();
 	test_grow(false);
 	test_grow(true);
