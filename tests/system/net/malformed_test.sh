@@ -53,8 +53,11 @@ send(eth / IP(src=src, dst=dst, chksum=0x1234) /
      UDP(sport=40000, dport=7000) / Raw(b"bad ip csum"))
 send(eth / IP(src=src, dst=dst) /
      UDP(sport=40000, dport=7000, chksum=0x1234) / Raw(b"bad udp csum"))
-# IHL says 60 header bytes; the frame holds 46 after Ethernet.
-hdr = bytearray(bytes(IP(src=src, dst=dst, ihl=15, options=[]) / Raw(b"x" * 26)))
+# IHL says 60 header bytes; the frame holds 46 after Ethernet. (ICMP, so
+# that arrakisd's receive filter, which reads UDP ports, lets it through to
+# the stack.)
+hdr = bytearray(bytes(IP(src=src, dst=dst, ihl=15, proto=1, options=[]) /
+                      Raw(b"x" * 26)))
 send(eth / Raw(bytes(hdr[:46])))
 # A UDP header cut to 4 bytes by the IP total length.
 ip = IP(src=src, dst=dst, proto=17, len=24) / Raw(b"\x9c\x40\x1b\x58")
