@@ -26,4 +26,5 @@ if grep -qi "err" "$NET_TMP/bench.err"; then
 fi
 errors=$(kv_cli INFO stats | tr -d '\r' | sed -n 's/^total_error_replies://p')
 assert_eq "error replies" 0 "$errors"
+kv_stop
 echo "ok: redis-benchmark ping, set, get, incr, mset without errors"

@@ -43,4 +43,5 @@ grep -q "errors: 0, replies: 100000" "$NET_TMP/pipe.out" ||
 	fail "redis-cli --pipe: $(cat "$NET_TMP/pipe.out")"
 assert_eq "DBSIZE after --pipe" 100004 "$(kv_cli DBSIZE)"
 assert_eq "a piped key" "value:99999" "$(kv_cli GET key:99999)"
+kv_stop
 echo "ok: redis-cli by arguments, interactively and with --pipe (100,000)"

@@ -17,4 +17,5 @@ in_client timeout 180 "$PYTHON" \
 	"$AK_SOURCE_ROOT/tests/system/kv/many_conns.py" "$KV_ADDR" \
 	"$KV_PORT" "$KV_CONNS" 120 || fail "not every connection was served"
 assert_eq "PING afterwards" PONG "$(kv_cli PING)"
+kv_stop
 echo "ok: $KV_CONNS concurrent connections accepted and served"

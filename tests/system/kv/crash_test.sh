@@ -40,4 +40,5 @@ for round in 1 2; do
 	keys=$(kv_cli DBSIZE)
 	note "round $round: $acked acknowledged writes kept, $keys keys"
 done
+kv_stop
 echo "ok: every acknowledged SET survived kill -9 twice"

@@ -10,6 +10,7 @@
 #   kv_start [always|none]   starts the server (again, after kv_kill, on the
 #                            same VNIC address and log); sets KV_PID, KV_ADDR
 #   kv_kill                  SIGKILL, as a crash
+#   kv_stop                  SIGTERM; fails unless the exit is clean
 #   kv_rss_kb                the server's resident memory
 #   kv_cli ARGS...           redis-cli against the server, from the client
 #   kv_redis_start MODE, kv_redis_stop, kv_bench, kv_pin_cpus: the Linux
@@ -50,6 +51,16 @@ kv_start() {
 		fail "arrakis-kv did not start: $(cat "$log")"
 	KV_ADDR=$(sed -n 's/^arrakis-kv: listening on \([0-9.]*\):.*/\1/p' "$log")
 	note "arrakis-kv pid $KV_PID at $KV_ADDR:$KV_PORT, durability $durability"
+}
+
+# Stops the server with SIGTERM and checks that it exited cleanly (a
+# sanitizer build reports leaks and memory errors through the status).
+kv_stop() {
+	local rc=0
+	kill -TERM "$KV_PID"
+	wait "$KV_PID" || rc=$?
+	((rc == 0)) || fail "arrakis-kv exited with $rc: $(tail -20 \
+		"$NET_TMP/kv.$KV_STARTS.log")"
 }
 
 kv_kill() {

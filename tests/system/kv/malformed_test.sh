@@ -22,4 +22,5 @@ note "server RSS ${before} kB before, ${after} kB after"
 assert_le "RSS growth (kB)" "$((after - before))" $((64 * 1024))
 kill -0 "$KV_PID" || fail "the server died"
 assert_eq "PING afterwards" PONG "$(kv_cli PING)"
+kv_stop
 echo "ok: malformed RESP answered or disconnected, memory bounded"

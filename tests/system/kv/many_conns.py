@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Opens N concurrent connections, keeps all of them open, and has every
-one run SET and GET of its own key; all must be answered within the time
-limit. Needs a file descriptor limit above N.
+"""Opens N concurrent connections (in waves of 500), keeps all of them
+open, and has every one run SET and GET of its own key; all must be
+answered within the time limit. Needs a file descriptor limit above N.
 
 usage: many_conns.py HOST PORT N SECONDS
 """
@@ -12,20 +12,47 @@ import sys
 import time
 
 
+BATCH = 500
+
+
+def wait_connected(socks, deadline):
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_WRITE)
+    left = len(socks)
+    while left:
+        if time.monotonic() > deadline:
+            sys.exit("FAIL: connections not established in time")
+        for key, _ in sel.select(timeout=1.0):
+            err = key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                sys.exit("FAIL: connect: error %d" % err)
+            sel.unregister(key.fileobj)
+            left -= 1
+    sel.close()
+
+
 def main():
     host, port, n, limit = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
                             float(sys.argv[4]))
     deadline = time.monotonic() + limit
     sel = selectors.DefaultSelector()
     pending = {}
-    for i in range(n):
-        s = socket.socket()
-        s.setblocking(False)
-        s.connect_ex((host, port))
-        req = b"SET conn:%d %d\r\nGET conn:%d\r\n" % (i, i, i)
-        want = b"+OK\r\n$%d\r\n%d\r\n" % (len(str(i)), i)
-        pending[s] = [req, want, b""]
-        sel.register(s, selectors.EVENT_WRITE)
+    # Connections open in waves of BATCH, each wave established before the
+    # next starts, as a pool of clients ramps up; all stay open.
+    for first in range(0, n, BATCH):
+        wave = []
+        for i in range(first, min(n, first + BATCH)):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex((host, port))
+            req = b"SET conn:%d %d\r\nGET conn:%d\r\n" % (i, i, i)
+            want = b"+OK\r\n$%d\r\n%d\r\n" % (len(str(i)), i)
+            pending[s] = [req, want, b""]
+            wave.append(s)
+        wait_connected(wave, deadline)
+        for s in wave:
+            sel.register(s, selectors.EVENT_WRITE)
     done = 0
     while done < n:
         if time.monotonic() > deadline:
