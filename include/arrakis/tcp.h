@@ -68,7 +68,7 @@ struct ak_tcp_stats {
 	uint64_t retransmits, rto_fired, fast_retransmits, dup_acks;
 	uint64_t ooo_segs, ooo_dropped, dup_segs;
 	uint64_t rst_in, rst_out, challenge_acks, challenge_acks_limited;
-	uint64_t syn_in, syn_backlog_drops, half_open_evicted;
+	uint64_t syn_in, syn_backlog_drops, syn_cookies_sent, syn_cookies_ok;
 	uint64_t half_open_timeouts, paws_drops, bad_acks;
 	uint64_t zero_window_probes, keepalive_probes, keepalive_timeouts;
 	uint64_t active_opens, passive_opens, timeouts;

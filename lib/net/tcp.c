@@ -539,26 +539,48 @@ void tcp_lsn_add_half_open(struct ak_tcp_listener *l, struct ak_tcp_conn *c)
  * 3.4, "SYN cache" style random early drop): under a flood of spoofed SYNs
  * real clients, whose SYNs arrive later, still get a slot.
  */
-bool tcp_lsn_make_room(struct ak_tcp_listener *l)
+int tcp_lsn_make_room(struct ak_tcp_listener *l)
 {
 	struct ak_tcp *tcp = l->tcp;
-	struct ak_tcp_conn *oldest;
 
 	if (l->ready >= l->backlog) {
 		tcp->st.syn_backlog_drops++;
-		return false;
+		return TCP_SYN_DROP;
 	}
 	if (l->half_open < l->backlog &&
 	    tcp->st.half_open < tcp->cfg.max_half_open)
-		return true;
-	if (!l->half_open) {
-		tcp->st.syn_backlog_drops++;
-		return false;
-	}
-	oldest = l->half_head.qnext;
-	tcp->st.half_open_evicted++;
-	tcp_set_state(oldest, AK_TCP_CLOSED);
-	return true;
+		return TCP_SYN_KEEP;
+	return TCP_SYN_COOKIE;
+}
+
+/* A connection completed through a SYN cookie joins the accept queue. */
+void tcp_lsn_add_ready(struct ak_tcp_listener *l, struct ak_tcp_conn *c)
+{
+	c->lsn = l;
+	l->ready++;
+	ring_add_tail(&l->ready_head, c);
+	c->app_owned = true;
+	if (l->fn)
+		l->fn(l->ctx, l);
+}
+
+/*
+ * The keyed hash of a SYN cookie (RFC 4987 section 3.6): the 4-tuple, the
+ * peer's ISN and the time slot under a key apart from the ISN's.
+ */
+uint32_t tcp_cookie_hash(struct ak_tcp *tcp, uint32_t laddr, uint16_t lport,
+			 uint32_t raddr, uint16_t rport, uint32_t extra)
+{
+	uint8_t key[16], msg[16];
+
+	memcpy(key, tcp->cfg.isn_secret, 16);
+	key[0] ^= 0x5c;
+	memcpy(msg, &laddr, 4);
+	memcpy(msg + 4, &raddr, 4);
+	memcpy(msg + 8, &lport, 2);
+	memcpy(msg + 10, &rport, 2);
+	memcpy(msg + 12, &extra, 4);
+	return (uint32_t)siphash16(key, msg);
 }
 
 struct ak_tcp_listener *tcp_find_listener(struct ak_tcp *tcp, uint16_t port)

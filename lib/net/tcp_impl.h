@@ -222,6 +222,7 @@ struct ak_tcp {
 	uint32_t n_eph, eph_cap, eph_cursor;
 	uint8_t eph_map[65536 / 8];
 
+	uint64_t last_cookie_ns; /* cookies are checked only for a while */
 	uint64_t rng;
 	uint64_t ack_window_start;
 	uint32_t acks_in_window;
@@ -236,7 +237,11 @@ void tcp_leave(struct ak_tcp *tcp);
 void tcp_cork(struct ak_tcp_conn *c);
 uint64_t tcp_rand(struct ak_tcp *tcp);
 uint8_t tcp_our_wscale(const struct ak_tcp *tcp);
-bool tcp_lsn_make_room(struct ak_tcp_listener *l);
+enum { TCP_SYN_DROP, TCP_SYN_KEEP, TCP_SYN_COOKIE };
+int tcp_lsn_make_room(struct ak_tcp_listener *l);
+void tcp_lsn_add_ready(struct ak_tcp_listener *l, struct ak_tcp_conn *c);
+uint32_t tcp_cookie_hash(struct ak_tcp *tcp, uint32_t laddr, uint16_t lport,
+			 uint32_t raddr, uint16_t rport, uint32_t extra);
 void tcp_lsn_add_half_open(struct ak_tcp_listener *l, struct ak_tcp_conn *c);
 uint32_t tcp_isn(struct ak_tcp *tcp, uint32_t laddr, uint16_t lport,
 		 uint32_t raddr, uint16_t rport);
@@ -265,6 +270,9 @@ int tcp_send_ack(struct ak_tcp_conn *c);
 int tcp_send_rst_conn(struct ak_tcp_conn *c);
 void tcp_send_rst_reply(struct ak_tcp *tcp, const struct ak_pkt *pkt,
 			const struct ak_tcp_hdr *th, uint32_t seglen);
+void tcp_send_cookie_synack(struct ak_tcp *tcp, const struct ak_pkt *pkt,
+			    const struct ak_tcp_hdr *th, uint32_t cookie,
+			    uint16_t mss);
 int tcp_send_probe(struct ak_tcp_conn *c, uint32_t seq);
 void tcp_output(struct ak_tcp_conn *c);
 int tcp_retransmit_first(struct ak_tcp_conn *c);

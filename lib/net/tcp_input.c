@@ -107,6 +107,99 @@ static void negotiate(struct ak_tcp_conn *c, const struct tcp_in *in)
 	c->ssthresh = UINT32_MAX / 2;
 }
 
+/* ---- SYN cookies, RFC 4987 section 3.6 ---- */
+
+#define COOKIE_SLOT_NS (64 * AK_NSEC_PER_SEC)
+
+static const uint16_t cookie_mss[4] = {536, 1220, 1440, 1460};
+
+static void conn_input(struct ak_tcp_conn *c, struct tcp_in *in);
+
+/* 5 bits of time slot, 2 of MSS class, 25 of keyed hash. */
+static uint32_t cookie_make(struct ak_tcp *tcp, const struct tcp_in *in,
+			    uint32_t slot, unsigned m)
+{
+	uint32_t h = tcp_cookie_hash(tcp, in->daddr, in->th->dport, in->saddr,
+				     in->th->sport, in->seq + slot);
+
+	return (slot & 31) << 27 | (uint32_t)m << 25 | (h & 0x1ffffff);
+}
+
+/* Half-open state is full: answer with a cookie instead of keeping any. */
+static void cookie_send(struct ak_tcp *tcp, const struct tcp_in *in)
+{
+	uint16_t peer = in->opt.has_mss ? in->opt.mss : TCP_DEFAULT_MSS;
+	uint32_t slot = (uint32_t)(tcp->now / COOKIE_SLOT_NS);
+	unsigned m = 0;
+
+	while (m < 3 && cookie_mss[m + 1] <= peer &&
+	       cookie_mss[m + 1] <= tcp->env.mtu - 40)
+		m++;
+	tcp->last_cookie_ns = tcp->now;
+	tcp_send_cookie_synack(tcp, in->pkt, in->th,
+			       cookie_make(tcp, in, slot, m), cookie_mss[m]);
+}
+
+/* The ACK of a cookie SYN-ACK: its acknowledgment minus one is ours. */
+static bool cookie_valid(struct ak_tcp *tcp, struct tcp_in *in, unsigned *m)
+{
+	uint32_t cookie = in->ack - 1,
+		 now = (uint32_t)(tcp->now / COOKIE_SLOT_NS);
+	struct tcp_in syn = *in;
+
+	syn.seq = in->seq - 1; /* the peer's ISN */
+	for (uint32_t slot = now; slot + 2 > now; slot--) {
+		*m = (cookie >> 25) & 3;
+		if ((slot & 31) == cookie >> 27 &&
+		    cookie_make(tcp, &syn, slot, *m) == cookie)
+			return true;
+		if (!slot)
+			break;
+	}
+	return false;
+}
+
+/* A valid cookie ACK creates the connection ESTABLISHED at once. */
+static bool cookie_accept(struct ak_tcp *tcp, struct ak_tcp_listener *l,
+			  struct tcp_in *in)
+{
+	struct ak_tcp_conn *c;
+	unsigned m;
+
+	if (!tcp->last_cookie_ns ||
+	    tcp->now - tcp->last_cookie_ns > 2 * COOKIE_SLOT_NS ||
+	    !cookie_valid(tcp, in, &m))
+		return false;
+	if (l->ready >= l->backlog) {
+		tcp->st.syn_backlog_drops++;
+		return true; /* the peer retransmits; no RST */
+	}
+	c = tcp_conn_new(tcp, in->daddr, in->th->dport, in->saddr,
+			 in->th->sport);
+	if (!c)
+		return true;
+	c->state = AK_TCP_ESTABLISHED;
+	c->irs = in->seq - 1;
+	c->rcv_nxt = in->seq;
+	c->rcv_adv = c->rcv_nxt +
+		     (tcp->cfg.rcvbuf > 65535 ? 65535 : tcp->cfg.rcvbuf);
+	c->iss = in->ack - 1;
+	c->snd_una = c->snd_nxt = c->snd_max = in->ack;
+	c->snd_wnd = c->max_snd_wnd = in->wnd;
+	c->snd_wl1 = in->seq;
+	c->snd_wl2 = in->ack;
+	c->peer_mss = cookie_mss[m];
+	c->mss = cookie_mss[m];
+	c->cwnd = c->mss > 1095 ? 3u * c->mss : 4u * c->mss;
+	c->ssthresh = UINT32_MAX / 2;
+	tcp->st.passive_opens++;
+	tcp->st.syn_cookies_ok++;
+	tcp_lsn_add_ready(l, c);
+	tcp_keepalive_rearm(c);
+	conn_input(c, in);
+	return true;
+}
+
 /* ---- LISTEN, RFC 9293 section 3.10.7.2 ---- */
 
 static void listen_input(struct ak_tcp *tcp, struct ak_tcp_listener *l,
@@ -117,6 +210,8 @@ static void listen_input(struct ak_tcp *tcp, struct ak_tcp_listener *l,
 	if (in->flags & TCP_RST)
 		return;
 	if (in->flags & TCP_ACK) {
+		if (!(in->flags & TCP_SYN) && cookie_accept(tcp, l, in))
+			return;
 		tcp->st.no_conn_rst++;
 		tcp_send_rst_reply(tcp, in->pkt, in->th, seg_len(in));
 		return;
@@ -124,8 +219,15 @@ static void listen_input(struct ak_tcp *tcp, struct ak_tcp_listener *l,
 	if (!(in->flags & TCP_SYN) || (in->flags & TCP_FIN))
 		return;
 	tcp->st.syn_in++;
-	if (!tcp_lsn_make_room(l))
+	switch (tcp_lsn_make_room(l)) {
+	case TCP_SYN_DROP:
 		return;
+	case TCP_SYN_COOKIE:
+		cookie_send(tcp, in);
+		return;
+	default:
+		break;
+	}
 	c = tcp_conn_new(tcp, in->daddr, in->th->dport, in->saddr,
 			 in->th->sport);
 	if (!c) {

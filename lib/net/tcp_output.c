@@ -337,6 +337,49 @@ void tcp_send_rst_reply(struct ak_tcp *tcp, const struct ak_pkt *in,
 	tcp->env.ops->ipv4_send(tcp->env.ctx, &pkt, saddr, IPPROTO_TCP);
 }
 
+/*
+ * The SYN-ACK of a SYN cookie (RFC 4987 section 3.6): no state is kept,
+ * so only an MSS option is sent and the window is not scaled (window
+ * scaling, SACK and timestamps are not negotiated on such connections).
+ */
+void tcp_send_cookie_synack(struct ak_tcp *tcp, const struct ak_pkt *in,
+			    const struct ak_tcp_hdr *ith, uint32_t cookie,
+			    uint16_t mss)
+{
+	const uint8_t *ip = ak_pkt_l3(in);
+	uint32_t saddr, daddr, rcvbuf = tcp->cfg.rcvbuf;
+	struct ak_tcp_hdr *th;
+	struct ak_pkt pkt;
+	uint8_t *opt;
+	uint16_t v = htons(mss);
+
+	if (tcp->env.ops->tx_alloc(tcp->env.ctx, &pkt)) {
+		tcp->st.tx_nobufs++;
+		return;
+	}
+	memcpy(&saddr, ip + 12, 4);
+	memcpy(&daddr, ip + 16, 4);
+	th = (struct ak_tcp_hdr *)ak_pkt_l4(&pkt);
+	memset(th, 0, sizeof(*th));
+	th->sport = ith->dport;
+	th->dport = ith->sport;
+	th->seq = htonl(cookie);
+	th->ack = htonl(ntohl(ith->seq) + 1);
+	th->flags = TCP_SYN | TCP_ACK;
+	th->doff = 6 << 4;
+	th->wnd = htons((uint16_t)(rcvbuf > 65535 ? 65535 : rcvbuf));
+	opt = (uint8_t *)(th + 1);
+	opt[0] = TCP_OPT_MSS;
+	opt[1] = 4;
+	memcpy(opt + 2, &v, 2);
+	pkt.data_off = (uint16_t)(pkt.l4_off + 24);
+	pkt.end = pkt.data_off;
+	th->csum = ak_csum_l4(daddr, saddr, IPPROTO_TCP, th, 24);
+	tcp->st.segs_out++;
+	tcp->st.syn_cookies_sent++;
+	tcp->env.ops->ipv4_send(tcp->env.ctx, &pkt, saddr, IPPROTO_TCP);
+}
+
 static bool can_send_data(const struct ak_tcp_conn *c)
 {
 	switch (c->state) {

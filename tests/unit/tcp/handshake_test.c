@@ -4,7 +4,8 @@
  * window scale and timestamps; a peer MSS of 536 and an absent MSS; window
  * scale negotiation (the SYN's window is never scaled, later ones are); SYN
  * retransmission with backoff when the SYN-ACK is lost; simultaneous open;
- * the bounded SYN backlog and its half-open state freed on RST and timeout.
+ * the bounded SYN backlog and its half-open state freed on RST and timeout,
+ * with SYN cookies answering once it is full.
  */
 #include <arpa/inet.h>
 
@@ -317,11 +318,37 @@ static void test_syn_backlog(void)
 	ak_tcp_engine_stats(tcp, &st);
 	CHECK_EQ(st.half_open, 16);
 	CHECK_EQ(st.conns, 16);
-	CHECK_EQ(st.half_open_evicted, 1000 - 16);
+	CHECK_EQ(st.syn_cookies_sent, 1000 - 16);
 	CHECK_EQ(h_drain(&e), 1000);
 
+	/*
+	 * A real client while the SYN state is full: a SYN cookie (RFC 4987
+	 * 3.6) with only an MSS option; its ACK creates the connection.
+	 */
+	struct ak_tcp_conn *cc;
+	struct h_seg cs;
+	uint8_t data[100] = {1, 2, 3};
+	p = peer(&e, tcp, 41001);
+	h_peer_connect(&p, opt_full, sizeof(opt_full), &cs);
+	CHECK(cs.opt.has_mss);
+	CHECK_EQ(cs.opt.mss, 1460);
+	CHECK(!cs.opt.has_wscale && !cs.opt.has_ts && !cs.opt.sack_perm);
+	CHECK_EQ(ak_tcp_accept(l, &cc), 0);
+	CHECK_EQ(ak_tcp_state(cc), AK_TCP_ESTABLISHED);
+	h_peer_send(&p, TCP_ACK, data, sizeof(data));
+	CHECK_EQ(ak_tcp_recv(cc, data + 50, 50), 50);
+	/* A forged ACK (wrong cookie) is answered with RST, no state. */
+	p.rcv_nxt += 12345;
+	p.port = 41002;
+	h_peer_send(&p, TCP_ACK, NULL, 0);
+	CHECK(h_pop(&e, &cs));
+	CHECK_EQ(cs.flags, TCP_RST);
+	ak_tcp_engine_stats(tcp, &st);
+	CHECK_EQ(st.syn_cookies_ok, 1);
+	CHECK_EQ(st.conns, 17);
+
 	/* An RST for one half-open entry frees it (RFC 9293 3.10.7.4). */
-	uint32_t i = 999;
+	uint32_t i = 0;
 	struct h_spec rst = {
 		.saddr = htonl(0xc6120000u + 1000 + i),
 		.daddr = LOCAL,
@@ -352,8 +379,9 @@ static void test_syn_backlog(void)
 	}
 	ak_tcp_engine_stats(tcp, &st);
 	CHECK_EQ(st.half_open, 0);
-	CHECK_EQ(st.conns, 1);
+	CHECK_EQ(st.conns, 2);
 	CHECK_EQ(st.half_open_timeouts, 15);
+	ak_tcp_abort(cc);
 	ak_tcp_abort(c);
 	ak_tcp_listener_close(l);
 	h_drain(&e);
