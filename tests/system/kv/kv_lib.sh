@@ -37,7 +37,7 @@ kv_start() {
 		start_bg ${KV_SERVER_CPU:+taskset -c "$KV_SERVER_CPU"} \
 			"$ARRAKIS_KV" --socket "$NET_TMP/control" \
 			--name "kv$$" --port "$KV_PORT" --vsa "kv$$" \
-			--vsa-size 1g --durability "$durability" \
+			--vsa-size 256m --durability "$durability" \
 			--maxclients 20000 >"$log" 2>&1
 	else
 		((KV_STARTS > 1)) || direct_vf kvf
