@@ -8,11 +8,13 @@
 extern const struct ak_module ak_core_module;
 extern const struct ak_module ak_policy_module;
 extern const struct ak_module ak_vnic_module;
+extern const struct ak_module ak_vsa_module;
 
 const struct ak_module *const ak_modules[] = {
 	&ak_core_module,
 	&ak_policy_module,
 	&ak_vnic_module,
+	&ak_vsa_module,
 };
 
 const size_t ak_nmodules = sizeof(ak_modules) / sizeof(ak_modules[0]);
