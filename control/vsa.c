@@ -271,6 +271,14 @@ static const char *store_error(int err)
 	}
 }
 
+/* Copies a request naming a VSA out of the message and checks the name. */
+static int name_req(struct ak_request *req, struct ak_reply *rep,
+		    struct ak_vsa_req *in, char *name)
+{
+	memcpy(in, req->payload, sizeof(*in));
+	return req_name(in->name, name, rep);
+}
+
 static int handle_create(struct ak_daemon *d, struct ak_container *c,
 			 struct ak_request *req, struct ak_reply *rep)
 {
@@ -278,8 +286,7 @@ static int handle_create(struct ak_daemon *d, struct ak_container *c,
 	struct ak_vsa_req in;
 	int ret;
 
-	memcpy(&in, req->payload, sizeof(in));
-	ret = req_name(in.name, name, rep);
+	ret = name_req(req, rep, &in, name);
 	if (ret)
 		return ret;
 	if (!d->vsa || !d->vsa->store)
@@ -359,8 +366,7 @@ static int handle_close(struct ak_daemon *d, struct ak_container *c,
 	struct vsa_grant *g;
 	int ret;
 
-	memcpy(&in, req->payload, sizeof(in));
-	ret = req_name(in.name, name, rep);
+	ret = name_req(req, rep, &in, name);
 	if (ret)
 		return ret;
 	g = d->vsa ? find_grant(d->vsa, c, name) : NULL;
@@ -396,8 +402,7 @@ static int handle_resize(struct ak_daemon *d, struct ak_container *c,
 	uint64_t old;
 	int ret;
 
-	memcpy(&in, req->payload, sizeof(in));
-	ret = req_name(in.name, name, rep);
+	ret = name_req(req, rep, &in, name);
 	if (ret)
 		return ret;
 	v = lookup_owned(d, c, name, rep, &ret);
@@ -427,8 +432,7 @@ static int handle_delete(struct ak_daemon *d, struct ak_container *c,
 	struct ak_vsa_req in;
 	int ret;
 
-	memcpy(&in, req->payload, sizeof(in));
-	ret = req_name(in.name, name, rep);
+	ret = name_req(req, rep, &in, name);
 	if (ret)
 		return ret;
 	if (!lookup_owned(d, c, name, rep, &ret))

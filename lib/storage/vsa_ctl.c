@@ -89,7 +89,9 @@ static int open_extents(struct ak_ctl *ctl, const char *name,
 	return 0;
 }
 
-static int ctl_resize(struct ak_ctl *ctl, const char *name, uint64_t size)
+/* A request naming one VSA (and a size); CREATE and RESIZE reply its info. */
+static int name_call(struct ak_ctl *ctl, uint16_t type, const char *name,
+		     uint64_t size)
 {
 	struct ak_vsa_req req = {.size = size};
 	struct ak_vsa_info_wire info;
@@ -98,8 +100,8 @@ static int ctl_resize(struct ak_ctl *ctl, const char *name, uint64_t size)
 
 	if (ret)
 		return ret;
-	return ak_ctl_call(ctl, AK_MSG_VSA_RESIZE, &req, sizeof(req), &info,
-			   sizeof(info), &len, NULL, 0, NULL);
+	return ak_ctl_call(ctl, type, &req, sizeof(req), &info, sizeof(info),
+			   &len, NULL, 0, NULL);
 }
 
 static int vsa_ctl_grow(struct ak_vsa *vsa, uint64_t new_size)
@@ -107,7 +109,7 @@ static int vsa_ctl_grow(struct ak_vsa *vsa, uint64_t new_size)
 	struct vsa_extents x;
 	int ret;
 
-	ret = ctl_resize(vsa->ctl, vsa->name, new_size);
+	ret = name_call(vsa->ctl, AK_MSG_VSA_RESIZE, vsa->name, new_size);
 	if (ret)
 		return ret;
 	ret = open_extents(vsa->ctl, vsa->name, &x);
@@ -140,11 +142,7 @@ int ak_vsa_open(struct ak_ctl *ctl, const char *name,
 	ret = ak_vsa_uring_open(x.fds, x.sizes, x.n, opts, &vsa);
 	extents_close(&x); /* the backend holds duplicates */
 	if (ret) {
-		struct ak_vsa_req req = {0};
-
-		name_copy(req.name, name);
-		ak_ctl_call(ctl, AK_MSG_VSA_CLOSE, &req, sizeof(req), NULL, 0,
-			    NULL, NULL, 0, NULL);
+		name_call(ctl, AK_MSG_VSA_CLOSE, name, 0);
 		return ret;
 	}
 	vsa->ctl = ctl;
@@ -157,31 +155,17 @@ int ak_vsa_open(struct ak_ctl *ctl, const char *name,
 
 int ak_vsa_create(struct ak_ctl *ctl, const char *name, uint64_t size)
 {
-	struct ak_vsa_req req = {.size = size};
-	struct ak_vsa_info_wire info;
-	size_t len = 0;
-	int ret = name_copy(req.name, name);
-
-	if (ret)
-		return ret;
-	return ak_ctl_call(ctl, AK_MSG_VSA_CREATE, &req, sizeof(req), &info,
-			   sizeof(info), &len, NULL, 0, NULL);
+	return name_call(ctl, AK_MSG_VSA_CREATE, name, size);
 }
 
 int ak_vsa_resize(struct ak_ctl *ctl, const char *name, uint64_t new_size)
 {
-	return ctl_resize(ctl, name, new_size);
+	return name_call(ctl, AK_MSG_VSA_RESIZE, name, new_size);
 }
 
 int ak_vsa_delete(struct ak_ctl *ctl, const char *name)
 {
-	struct ak_vsa_req req = {0};
-	int ret = name_copy(req.name, name);
-
-	if (ret)
-		return ret;
-	return ak_ctl_call(ctl, AK_MSG_VSA_DELETE, &req, sizeof(req), NULL, 0,
-			   NULL, NULL, 0, NULL);
+	return name_call(ctl, AK_MSG_VSA_DELETE, name, 0);
 }
 
 /* One page of VSA_LIST into out[]; returns the total. */
