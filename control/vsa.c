@@ -8,7 +8,7 @@
  *
  *   [storage]
  *   backing = /var/lib/arrakis/vsa.img  ; a file (created) or block device
- *   size = 1073741824                   ; bytes, when creating the file
+ *   size = 4294967296                   ; bytes, when creating the file
  *
  * Policy: any container may create a VSA, which its uid then owns; only
  * the owner or root may open, resize or delete it.
@@ -26,7 +26,7 @@
 #include "control/vsa.h"
 #include "lib/core/log.h"
 
-#define VSA_DEFAULT_SIZE (1ull << 30)
+#define VSA_DEFAULT_SIZE (4ull << 30)
 
 struct vsa_grant {
 	struct ak_resource res;
@@ -44,21 +44,22 @@ struct ak_vsa_state {
 	struct vsa_grant *grants;
 };
 
-static struct ak_vsa_state *vsa_state(struct ak_daemon *d)
-{
-	if (!d->vsa)
-		d->vsa = calloc(1, sizeof(*d->vsa));
-	return d->vsa;
-}
+/*
+ * The [storage] settings, read before the module starts. One daemon runs
+ * per process, so they live here rather than in an allocation that a
+ * config parse without a start would leak.
+ */
+static struct {
+	char backing[4096];
+	uint64_t create_size;
+} vsa_cfg;
 
 static int vsa_config_set(struct ak_daemon *d, const char *key,
 			  const char *value)
 {
-	struct ak_vsa_state *s = vsa_state(d);
+	typeof(vsa_cfg) *s = &vsa_cfg;
 	char *end;
 
-	if (!s)
-		return -ENOMEM;
 	if (!strcmp(key, "backing")) {
 		if (strlen(value) >= sizeof(s->backing) || !*value)
 			return -EINVAL;
@@ -77,15 +78,19 @@ static int vsa_config_set(struct ak_daemon *d, const char *key,
 
 static int vsa_start(struct ak_daemon *d)
 {
-	struct ak_vsa_state *s = vsa_state(d);
+	struct ak_vsa_state *s = calloc(1, sizeof(*s));
 	int ret;
 
 	if (!s)
 		return -ENOMEM;
+	memcpy(s->backing, vsa_cfg.backing, sizeof(s->backing));
+	s->create_size = vsa_cfg.create_size;
 	if (!s->backing[0] &&
 	    snprintf(s->backing, sizeof(s->backing), "%s/vsa.img",
-		     d->cfg.state_dir) >= (int)sizeof(s->backing))
+		     d->cfg.state_dir) >= (int)sizeof(s->backing)) {
+		free(s);
 		return -ENAMETOOLONG;
+	}
 	if (!s->create_size)
 		s->create_size = VSA_DEFAULT_SIZE;
 
@@ -93,8 +98,10 @@ static int vsa_start(struct ak_daemon *d)
 	if (ret) {
 		ak_err("vsa: cannot open the backing store %s: %s", s->backing,
 		       strerror(-ret));
+		free(s);
 		return ret;
 	}
+	d->vsa = s;
 	ak_info("vsa: backing store %s: %u VSAs, %llu of %llu bytes free",
 		s->backing, ak_store_count(s->store),
 		(unsigned long long)ak_store_free_bytes(s->store),
