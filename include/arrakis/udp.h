@@ -58,9 +58,12 @@ AK_API void ak_udp_release(struct ak_udp *sock, struct ak_udp_msg *msg);
 /*
  * Sends len bytes to (addr network order, port host order), fragmenting
  * above the MTU.
+ * While the address is being resolved by ARP the datagram waits (one per
+ * address; a newer one replaces it) and 0 is returned.
  *   -EMSGSIZE     len above 65507
  *   -ENOBUFS      no transmit frame free now (retry after the loop ran)
  *   -EHOSTUNREACH the address did not answer ARP
+ *   -ENOMEM       no memory to hold a fragmented datagram for ARP
  */
 AK_API int ak_udp_sendto(struct ak_udp *sock, const void *data, size_t len,
 			 uint32_t addr, uint16_t port);
@@ -78,6 +81,12 @@ struct ak_udp_buf {
 };
 
 AK_API int ak_udp_send_alloc(struct ak_udp *sock, struct ak_udp_buf *buf);
+
+/*
+ * Sends len bytes of buf (the buffer is consumed whatever the result).
+ *   -EMSGSIZE     len above buf->cap
+ *   -EHOSTUNREACH the address did not answer ARP
+ */
 AK_API int ak_udp_send_commit(struct ak_udp *sock, struct ak_udp_buf *buf,
 			      size_t len, uint32_t addr, uint16_t port);
 AK_API void ak_udp_send_abort(struct ak_udp *sock, struct ak_udp_buf *buf);
