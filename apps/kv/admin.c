@@ -96,6 +96,12 @@ static void info_persistence(struct kv_server *srv, struct kv_buf *b)
 	infof(b, "log_last_lsn:%llu\r\nlog_durable_lsn:%llu\r\n",
 	      (unsigned long long)srv->last_lsn,
 	      (unsigned long long)srv->durable_lsn);
+	if (srv->log && srv->log->info) {
+		char extra[512] = "";
+
+		srv->log->info(srv->log_ctx, extra, sizeof(extra));
+		kv_buf_append(b, extra, strlen(extra));
+	}
 }
 
 static void info_stats(struct kv_server *srv, struct kv_buf *b)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <arrakis/vlog.h>
@@ -89,10 +90,28 @@ static int log_trim(void *ctx, uint64_t lsn)
 	return ak_vlog_trim(p->log, upto, NULL, NULL);
 }
 
+/* The log's own view: capacity, use, and how well commits are shared. */
+static void log_info(void *ctx, char *buf, size_t len)
+{
+	struct kv_persist *p = ctx;
+	struct ak_vlog_stats st;
+
+	ak_vlog_get_stats(p->log, &st);
+	snprintf(buf, len,
+		 "vlog_capacity:%llu\r\nvlog_used:%llu\r\n"
+		 "vlog_appends:%llu\r\nvlog_commits:%llu\r\n"
+		 "vlog_grows:%llu\r\n",
+		 (unsigned long long)ak_vlog_capacity(p->log),
+		 (unsigned long long)ak_vlog_used(p->log),
+		 (unsigned long long)st.appends, (unsigned long long)st.commits,
+		 (unsigned long long)st.grows);
+}
+
 static const struct kv_log_ops vlog_ops = {
 	.append = log_append,
 	.mark = log_mark,
 	.trim = log_trim,
+	.info = log_info,
 };
 
 static int replay(struct kv_persist *p)

@@ -43,6 +43,11 @@ struct kv_log_ops {
 	 * mark) are no longer needed.
 	 */
 	int (*trim)(void *ctx, uint64_t lsn);
+	/*
+	 * Optional: writes "name:value\r\n" lines about the log for INFO
+	 * persistence into buf (len bytes, NUL-terminated).
+	 */
+	void (*info)(void *ctx, char *buf, size_t len);
 };
 
 struct kv_config {

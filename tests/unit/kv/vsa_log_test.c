@@ -168,6 +168,7 @@ static void test_rewrite_trims(void)
 	CHECK(!kv_server_rewrite_running(n.srv));
 	CHECK(strstr(tconn_req(&t, "INFO persistence\r\n"), "aof_rewrites:"));
 	CHECK(!strstr(t.out, "aof_rewrites:0\r\n"));
+	CHECK(strstr(t.out, "vlog_commits:"));
 	tconn_close(&t);
 	node_close(&n);
 
