@@ -306,8 +306,11 @@ static int store_zero(struct ak_store *st, uint64_t off, uint64_t len)
 	if (st->is_blockdev) {
 		if (ioctl(st->fd, BLKZEROOUT, range) == 0)
 			return store_sync(st);
-	} else if (fallocate(st->fd, FALLOC_FL_ZERO_RANGE, (off_t)off,
+	} else if (fallocate(st->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			     (off_t)off, (off_t)len) == 0 ||
+		   fallocate(st->fd, FALLOC_FL_ZERO_RANGE, (off_t)off,
 			     (off_t)len) == 0) {
+		/* A hole reads as zeros and gives the disk space back. */
 		return store_sync(st);
 	}
 
@@ -318,6 +321,27 @@ static int store_zero(struct ak_store *st, uint64_t off, uint64_t len)
 			return ret;
 	}
 	return store_sync(st);
+}
+
+/*
+ * Preallocates the blocks of extents a VSA just took, so that writing them
+ * never fails for want of disk space. Block devices need nothing.
+ */
+static int store_reserve(struct ak_store *st, const struct ak_store_vsa *old,
+			 const struct ak_store_vsa *v)
+{
+	for (unsigned e = 0; e < v->n_extents && !st->is_blockdev; e++) {
+		uint64_t off = v->ext[e].offset, len = v->ext[e].length;
+
+		/* Only the part the old entry did not hold. */
+		if (old && e < old->n_extents) {
+			off += old->ext[e].length;
+			len -= old->ext[e].length;
+		}
+		if (len && fallocate(st->fd, 0, (off_t)off, (off_t)len))
+			return errno == ENOSPC ? -ENOSPC : -errno;
+	}
+	return 0;
 }
 
 /* ---- opening ---- */
@@ -331,9 +355,9 @@ static int store_open_fd(const char *path, uint64_t create_size,
 	st->fd = open(path, flags);
 	if (st->fd < 0 && errno == ENOENT && create_size) {
 		st->fd = open(path, flags | O_CREAT | O_EXCL, 0600);
-		if (st->fd >= 0 &&
-		    fallocate(st->fd, 0, 0, (off_t)create_size) != 0 &&
-		    ftruncate(st->fd, (off_t)create_size) != 0) {
+		/* Sparse: blocks are preallocated per extent, when a VSA
+		 * takes them (store_reserve). */
+		if (st->fd >= 0 && ftruncate(st->fd, (off_t)create_size)) {
 			close(st->fd);
 			unlink(path);
 			return -errno;
@@ -635,6 +659,9 @@ int ak_store_create(struct ak_store *st, const char *name, uint32_t uid,
 	ret = alloc_into(st, UINT32_MAX, &v, size);
 	if (ret)
 		return ret;
+	ret = store_reserve(st, NULL, &v);
+	if (ret)
+		return ret;
 
 	st->vsas[st->n_vsas++] = v;
 	ret = store_commit(st);
@@ -686,6 +713,10 @@ int ak_store_resize(struct ak_store *st, const char *name, uint64_t new_size)
 		if (new_size - v->size > ak_store_free_bytes(st))
 			return -ENOSPC;
 		ret = alloc_into(st, (unsigned)i, v, new_size - v->size);
+		if (ret == 0)
+			ret = store_reserve(st, &saved, v);
+		if (ret)
+			*v = saved;
 	} else {
 		ret = shrink_entry(st, v, new_size);
 	}

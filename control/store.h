@@ -46,7 +46,8 @@ struct ak_store;
 
 /*
  * Opens the store at path. A missing file is created with create_size bytes
- * (preallocated) when create_size > 0; a store with no table on it (no copy
+ * when create_size > 0, sparse: the blocks of each extent are preallocated
+ * when a VSA takes it, and released blocks are punched out again; a store with no table on it (no copy
  * carries the magic) is formatted. -EUCLEAN when copies exist but neither is
  * valid, -ENOENT when path is missing and create_size is 0.
  */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "control/store.h"
 #include "lib/core/log.h"
@@ -23,6 +24,14 @@ static void capture(void *ctx, enum ak_log_level level, const char *msg)
 	size_t used = strlen(captured);
 
 	snprintf(captured + used, sizeof(captured) - used, "%s\n", msg);
+}
+
+static uint64_t allocated(struct ak_store *st)
+{
+	struct stat sb;
+
+	CHECK_OK(fstat(ak_store_fd(st), &sb));
+	return (uint64_t)sb.st_blocks * 512;
 }
 
 static struct ak_store *reopen(struct ak_store *st)
@@ -65,7 +74,10 @@ static void test_create_and_reopen(void)
 	CHECK_EQ(ak_store_count(st), 0);
 	CHECK_UEQ(ak_store_data_bytes(st), 16 * MIB - AK_STORE_DATA_START);
 
+	/* Sparse until a VSA takes blocks, which are then preallocated. */
+	CHECK_LT(allocated(st), MIB);
 	CHECK_OK(ak_store_create(st, "alpha", 1000, MIB));
+	CHECK_GE(allocated(st), MIB);
 	CHECK_OK(ak_store_create(st, "beta", 1001, 200 * 1024));
 	CHECK_EQ(ak_store_create(st, "alpha", 1000, MIB), -EEXIST);
 	CHECK_EQ(ak_store_create(st, "bad/name", 1000, MIB), -EINVAL);
