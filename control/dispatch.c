@@ -87,6 +87,23 @@ static void reply_header(struct ak_msg_hdr *out, const struct ak_msg_hdr *in,
 	ak_msg_init(out, (uint16_t)(type | AK_MSG_REPLY), id, 0);
 }
 
+static void header_reason(int ret, const struct ak_msg_hdr *in, size_t len,
+			  struct ak_reply *rep)
+{
+	if (len < sizeof(*in))
+		AK_REPLY_REASON(rep, "%zu bytes, shorter than a header", len);
+	else if (ret == -EPROTO)
+		AK_REPLY_REASON(rep, "bad magic 0x%08x", in->magic);
+	else if (ret == -EPROTONOSUPPORT)
+		AK_REPLY_REASON(rep, "version %u, this daemon speaks %u",
+				in->version, AK_PROTO_VERSION);
+	else if (ret == -EMSGSIZE)
+		AK_REPLY_REASON(rep, "larger than %u bytes", AK_MSG_MAX);
+	else
+		AK_REPLY_REASON(rep, "length field %u, message %zu bytes",
+				in->length, len);
+}
+
 static void note_bad(struct ak_container *c, int status,
 		     const struct ak_reply *rep, bool *disconnect)
 {
@@ -117,7 +134,7 @@ int ak_dispatch_message(struct ak_daemon *d, struct ak_container *c,
 	ret = ak_msg_check(buf, len, &in);
 	reply_header(hdr, &in, len);
 	if (ret) {
-		AK_REPLY_REASON(rep, "malformed header");
+		header_reason(ret, &in, len, rep);
 	} else {
 		h = ak_dispatch_find(in.type);
 		ret = check_envelope(c, &in, len, h, nfds, truncated, rep);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/scm.h"
 #include "control/server.h"
 #include "control/vnic.h"
 #include "lib/core/log.h"
@@ -25,31 +26,22 @@ static void quiet(void *ctx, enum ak_log_level level, const char *msg)
 static void drain(int fd)
 {
 	static uint8_t buf[AK_MSG_MAX];
-	char cbuf[CMSG_SPACE(sizeof(int) * AK_MSG_MAX_FDS)];
+	union ak_scm_buf cbuf;
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct msghdr msg;
-	struct cmsghdr *cm;
+	int fds[AK_MSG_MAX_FDS];
+	bool lost;
 
 	for (;;) {
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
 		if (recvmsg(fd, &msg, MSG_DONTWAIT) <= 0)
 			return;
-		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			size_t i;
-
-			for (i = 0; i < n; i++) {
-				int fd2;
-
-				memcpy(&fd2, CMSG_DATA(cm) + i * sizeof(int),
-				       sizeof(fd2));
-				close(fd2);
-			}
-		}
+		ak_scm_close_fds(
+			fds, ak_scm_take_fds(&msg, fds, AK_MSG_MAX_FDS, &lost));
 	}
 }
 

@@ -214,12 +214,12 @@ int ak_nl_del_leftovers(struct ak_nl *nl, const char *alias, const char *prefix)
 	nlh = link_msg(nl, RTM_GETLINK, NLM_F_DUMP, 0);
 	ret = nl_talk(nl, nlh, collect_link, dm);
 	for (i = 0; !ret && i < dm->count; i++) {
-		/* The peer of a veth already deleted is gone too. */
+		/* The peer of a veth already deleted is gone with it. */
 		int r = ak_nl_link_del(nl, dm->ifindex[i]);
 
-		if (r == 0)
+		if (r == 0 || r == -ENODEV)
 			removed++;
-		else if (r != -ENODEV)
+		else
 			ret = r;
 	}
 	free(dm);

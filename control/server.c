@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/scm.h"
 #include "control/dispatch.h"
 #include "control/server.h"
 #include "lib/core/log.h"
@@ -84,15 +85,6 @@ struct ak_container *ak_server_adopt(struct ak_daemon *d, int fd)
 	return c;
 }
 
-static void close_fd_array(int *fds, int nfds)
-{
-	int i;
-
-	for (i = 0; i < nfds; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-}
-
 void ak_server_drop(struct ak_daemon *d, struct ak_container *c)
 {
 	if (c->id) {
@@ -107,36 +99,11 @@ void ak_server_drop(struct ak_daemon *d, struct ak_container *c)
 	close(c->fd);
 	ak_container_release_all(d, c);
 	free(c->pending);
-	close_fd_array(c->pending_fds, c->pending_nfds);
+	ak_scm_close_fds(c->pending_fds, c->pending_nfds);
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
 	d->connections--;
 	free(c);
-}
-
-static int send_frame(int fd, const void *buf, size_t len, const int *fds,
-		      int nfds)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * AK_MSG_MAX_FDS)];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *cm;
-
-	if (nfds) {
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
-	}
-	if (sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		return -errno;
-	return 0;
 }
 
 /* Keeps a reply the socket had no room for and pauses reading. */
@@ -168,10 +135,11 @@ static int send_reply(struct ak_daemon *d, struct ak_container *c,
 	hdr->length = (uint32_t)(sizeof(*hdr) + payload);
 	memcpy(tx_buf, hdr, sizeof(*hdr));
 
-	ret = send_frame(c->fd, tx_buf, hdr->length, rep->fds, rep->nfds);
+	ret = ak_scm_send(c->fd, tx_buf, hdr->length, rep->fds, rep->nfds,
+			  MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (ret == -EAGAIN)
 		ret = park_reply(d, c, hdr->length, rep);
-	close_fd_array(rep->fds, rep->nfds);
+	ak_scm_close_fds(rep->fds, rep->nfds);
 	rep->nfds = 0;
 	return ret;
 }
@@ -196,38 +164,10 @@ int ak_server_handle(struct ak_daemon *d, struct ak_container *c,
 	return disconnect ? -EPROTO : 0;
 }
 
-static int collect_fds(struct msghdr *msg, int *fds)
-{
-	struct cmsghdr *cm;
-	int nfds = 0;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		size_t n, i;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
-			       sizeof(fd));
-			if (nfds < AK_MSG_MAX_FDS)
-				fds[nfds++] = fd;
-			else
-				close(fd);
-		}
-	}
-	return nfds;
-}
-
 /* Reads and handles one message: 1 handled, 0 nothing to read, < 0 drop. */
 static int read_one(struct ak_daemon *d, struct ak_container *c)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * AK_MSG_MAX_FDS)];
-		struct cmsghdr align;
-	} cbuf;
+	union ak_scm_buf cbuf;
 	struct iovec iov = {.iov_base = rx_buf, .iov_len = sizeof(rx_buf)};
 	struct msghdr msg = {.msg_iov = &iov,
 			     .msg_iovlen = 1,
@@ -241,13 +181,12 @@ static int read_one(struct ak_daemon *d, struct ak_container *c)
 	n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	nfds = collect_fds(&msg, fds);
+	nfds = ak_scm_take_fds(&msg, fds, AK_MSG_MAX_FDS, &truncated);
 	/* SOCK_SEQPACKET: 0 bytes is the peer's orderly close. */
 	if (n == 0) {
-		close_fd_array(fds, nfds);
+		ak_scm_close_fds(fds, nfds);
 		return -ECONNRESET;
 	}
-	truncated = msg.msg_flags & MSG_CTRUNC;
 	if (msg.msg_flags & MSG_TRUNC)
 		n = (ssize_t)sizeof(rx_buf);
 	if (ak_server_handle(d, c, rx_buf, (size_t)n, fds, nfds, truncated))
@@ -271,13 +210,13 @@ static int flush_pending(struct ak_daemon *d, struct ak_container *c)
 {
 	int ret;
 
-	ret = send_frame(c->fd, c->pending, c->pending_len, c->pending_fds,
-			 c->pending_nfds);
+	ret = ak_scm_send(c->fd, c->pending, c->pending_len, c->pending_fds,
+			  c->pending_nfds, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (ret == -EAGAIN)
 		return 0;
 	if (ret)
 		return ret;
-	close_fd_array(c->pending_fds, c->pending_nfds);
+	ak_scm_close_fds(c->pending_fds, c->pending_nfds);
 	c->pending_nfds = 0;
 	free(c->pending);
 	c->pending = NULL;

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/scm.h"
 #include "lib/core/log.h"
 #include "lib/ctl/ctl_call.h"
 #include "lib/ctl/ctl_internal.h"
@@ -29,45 +30,11 @@ static int send_request(struct ak_ctl *ctl, uint16_t type, uint32_t id,
 	return 0;
 }
 
-static int take_fds(struct msghdr *msg, int *fds, int max_fds, int *nfds)
-{
-	struct cmsghdr *cm;
-	int n = 0, ret = 0;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		size_t count, i;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < count; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
-			       sizeof(fd));
-			if (n < max_fds) {
-				fds[n++] = fd;
-			} else {
-				close(fd);
-				ret = -EPROTO;
-			}
-		}
-	}
-	if (nfds)
-		*nfds = n;
-	if (ret || (msg->msg_flags & MSG_CTRUNC))
-		ret = -EPROTO;
-	return ret;
-}
-
 static void close_fds(int *fds, int *nfds)
 {
-	int i;
-
 	if (!nfds)
 		return;
-	for (i = 0; i < *nfds; i++)
-		close(fds[i]);
+	ak_scm_close_fds(fds, *nfds);
 	*nfds = 0;
 }
 
@@ -76,14 +43,12 @@ static ssize_t recv_reply(struct ak_ctl *ctl, uint32_t id, uint16_t type,
 			  int *fds, int max_fds, int *nfds,
 			  struct ak_msg_hdr *hdr)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * AK_MSG_MAX_FDS)];
-		struct cmsghdr align;
-	} cbuf;
+	union ak_scm_buf cbuf;
 	struct iovec iov = {.iov_base = ctl->buf, .iov_len = sizeof(ctl->buf)};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	bool lost;
 	ssize_t n;
-	int ret;
+	int ret, got;
 
 	for (;;) {
 		msg.msg_control = cbuf.buf;
@@ -95,9 +60,10 @@ static ssize_t recv_reply(struct ak_ctl *ctl, uint32_t id, uint16_t type,
 			return -errno;
 		if (n == 0)
 			return -ECONNRESET;
-		ret = take_fds(&msg, fds, max_fds, nfds);
-		if (!ret && (msg.msg_flags & MSG_TRUNC))
-			ret = -EPROTO;
+		got = ak_scm_take_fds(&msg, fds, max_fds, &lost);
+		if (nfds)
+			*nfds = got;
+		ret = lost || (msg.msg_flags & MSG_TRUNC) ? -EPROTO : 0;
 		if (!ret)
 			ret = ak_msg_check(ctl->buf, (size_t)n, hdr) ? -EPROTO
 								     : 0;

@@ -8,7 +8,8 @@
  *   grant-on ID PROTO:PORT    the same on VNIC ID (someone else's)
  *   ungrant PROTO:PORT        remove a grant
  *   send SRC:SPORT DST:DPORT DSTMAC [SRCMAC]
- *                             transmit one UDP frame: "sent LEN"
+ *                             transmit one UDP frame: "sent LEN" (SRC may
+ *                             be "self", the VNIC's address)
  *   rx SECONDS                receive (forever if 0, until SIGTERM), then
  *                             print "rx PROTO PORT COUNT" per destination
  *   ready                     print "ready"
@@ -176,17 +177,22 @@ static void classify(struct probe *p, const uint8_t *f, uint32_t len)
 	const struct iphdr *ip = (const void *)(f + ETH_HLEN);
 	uint16_t type, dport;
 
-	if (len < ETH_HLEN)
-		return note(p, 0, 0);
+	if (len < ETH_HLEN + sizeof(*ip) + 4) {
+		note(p, 0, 0);
+		return;
+	}
 	memcpy(&type, f + 12, 2);
-	if (ntohs(type) == ETH_P_ARP)
-		return note(p, 254, 0);
-	if (ntohs(type) != ETH_P_IP || len < ETH_HLEN + sizeof(*ip) + 4)
-		return note(p, 0, 0);
-	if (ip->protocol != IPPROTO_UDP && ip->protocol != IPPROTO_TCP)
-		return note(p, ip->protocol, 0);
-	memcpy(&dport, f + ETH_HLEN + ip->ihl * 4 + 2, 2);
-	note(p, ip->protocol, ntohs(dport));
+	if (ntohs(type) == ETH_P_ARP) {
+		note(p, 254, 0);
+	} else if (ntohs(type) != ETH_P_IP ||
+		   len < ETH_HLEN + ip->ihl * 4u + 4) {
+		note(p, 0, 0);
+	} else if (ip->protocol != IPPROTO_UDP && ip->protocol != IPPROTO_TCP) {
+		note(p, ip->protocol, 0);
+	} else {
+		memcpy(&dport, f + ETH_HLEN + ip->ihl * 4 + 2, 2);
+		note(p, ip->protocol, ntohs(dport));
+	}
 }
 
 static void receive_some(struct probe *p)
@@ -259,7 +265,9 @@ static int parse_mac(const char *s, uint8_t *mac)
 	return 0;
 }
 
-static int parse_endpoint(const char *s, uint32_t *addr, uint16_t *port)
+/* "A.B.C.D:PORT", or "self:PORT" for the VNIC's own address */
+static int parse_endpoint(const struct probe *p, const char *s, uint32_t *addr,
+			  uint16_t *port)
 {
 	char buf[64], *colon;
 	struct in_addr a;
@@ -269,7 +277,9 @@ static int parse_endpoint(const char *s, uint32_t *addr, uint16_t *port)
 	if (!colon)
 		return -1;
 	*colon = 0;
-	if (inet_pton(AF_INET, buf, &a) != 1)
+	if (!strcmp(buf, "self"))
+		a.s_addr = p->vnic.ipv4;
+	else if (inet_pton(AF_INET, buf, &a) != 1)
 		return -1;
 	*addr = a.s_addr;
 	*port = (uint16_t)atoi(colon + 1);
@@ -284,7 +294,7 @@ static uint32_t build_udp(uint8_t *f, const uint8_t *dmac, const uint8_t *smac,
 	static const char payload[] = "arrakis-probe";
 	struct iphdr *ip = (void *)(f + ETH_HLEN);
 	struct udphdr *udp = (void *)(ip + 1);
-	uint16_t l4_len = (uint16_t)(sizeof(*udp) + sizeof(payload));
+	uint16_t l4_len = (uint16_t)(sizeof(*udp) + sizeof(payload) - 1);
 	uint16_t type = htons(ETH_P_IP);
 
 	memcpy(f, dmac, 6);
@@ -303,7 +313,7 @@ static uint32_t build_udp(uint8_t *f, const uint8_t *dmac, const uint8_t *smac,
 	udp->dest = htons(dport);
 	udp->len = htons(l4_len);
 	udp->check = 0;
-	memcpy(udp + 1, payload, sizeof(payload));
+	memcpy(udp + 1, payload, sizeof(payload) - 1);
 	udp->check = ak_csum_l4(saddr, daddr, IPPROTO_UDP, udp, l4_len);
 	return ETH_HLEN + sizeof(*ip) + l4_len;
 }
@@ -342,8 +352,8 @@ static void cmd_send(struct probe *p, char **args)
 	uint64_t addr;
 
 	memcpy(smac, v->mac, 6);
-	if (parse_endpoint(args[0], &saddr, &sport) ||
-	    parse_endpoint(args[1], &daddr, &dport) ||
+	if (parse_endpoint(p, args[0], &saddr, &sport) ||
+	    parse_endpoint(p, args[1], &daddr, &dport) ||
 	    parse_mac(args[2], dmac) || (args[3] && parse_mac(args[3], smac)))
 		die("send arguments", EINVAL);
 	addr = (uint64_t)(p->rx_frames + p->tx_next++ % p->rx_frames) *

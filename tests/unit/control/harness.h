@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include "common/scm.h"
 #include "control/dispatch.h"
 #include "control/server.h"
 #include "control/vnic.h"
@@ -52,28 +53,11 @@ static inline void peer_connect(struct ak_daemon *d, struct peer *p, uid_t uid)
 static inline int peer_send_raw(struct ak_daemon *d, struct peer *p,
 				const void *buf, size_t len, int nfds)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	int fds[8], i;
+	int fds[AK_MSG_MAX_FDS], i;
 
-	if (nfds) {
-		struct cmsghdr *cm;
-
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		for (i = 0; i < nfds; i++)
-			fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
-	}
-	CHECK_EQ(sendmsg(p->fd, &msg, 0), (ssize_t)len);
+	for (i = 0; i < nfds; i++)
+		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHECK_EQ(ak_scm_send(p->fd, buf, len, fds, nfds, 0), 0);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	return ak_server_read(d, p->c, 1);
@@ -84,36 +68,23 @@ static inline int peer_recv(struct peer *p, uint16_t type, void *out,
 			    size_t cap, int *nfds_out)
 {
 	static uint8_t buf[AK_MSG_MAX];
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * AK_MSG_MAX_FDS)];
-		struct cmsghdr align;
-	} cbuf;
+	union ak_scm_buf cbuf;
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct msghdr msg = {.msg_iov = &iov,
 			     .msg_iovlen = 1,
 			     .msg_control = cbuf.buf,
 			     .msg_controllen = sizeof(cbuf.buf)};
+	int fds[AK_MSG_MAX_FDS], nfds;
 	struct ak_msg_hdr hdr;
-	struct cmsghdr *cm;
+	bool lost;
 	ssize_t n;
-	int nfds = 0;
 
 	n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
 	CHECK_GT(n, 0);
 	CHECK_OK(ak_msg_check(buf, (size_t)n, &hdr));
 	CHECK_EQ(hdr.type, type | AK_MSG_REPLY);
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		int i, k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-		for (i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + (size_t)i * sizeof(int),
-			       sizeof(fd));
-			close(fd);
-			nfds++;
-		}
-	}
+	nfds = ak_scm_take_fds(&msg, fds, AK_MSG_MAX_FDS, &lost);
+	ak_scm_close_fds(fds, nfds);
 	if (nfds_out)
 		*nfds_out = nfds;
 	if (out && hdr.status == 0) {
