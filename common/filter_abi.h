@@ -37,6 +37,9 @@ enum ak_tx_reason {
 	AK_TX_REASONS
 };
 
+_Static_assert(AK_RX_REASONS <= 16 && AK_TX_REASONS <= 16,
+	       "reasons fit struct ak_vnic_stats (include/arrakis/ctl.h)");
+
 /* Key of the grant map: a (proto, port) the container may use. */
 struct ak_grant_key {
 	unsigned char proto;

@@ -91,4 +91,32 @@ AK_API int ak_ctl_filter_add(struct ak_ctl *ctl, uint32_t vnic_id,
 AK_API int ak_ctl_filter_del(struct ak_ctl *ctl, uint32_t vnic_id,
 			     uint8_t proto, uint16_t port);
 
+#define AK_VNIC_STATS_REASONS 16
+
+/*
+ * What the VNIC's filters and AF_XDP socket counted. rx_drops[i] and
+ * tx_drops[i] are frames dropped for reason i (named by
+ * ak_ctl_rx_reason_name(i) and ak_ctl_tx_reason_name(i); slot 0 is unused).
+ */
+struct ak_ctl_vnic_stats {
+	uint64_t rx_passed;  /* frames the receive filter gave the socket */
+	uint64_t rx_dropped; /* frames it dropped, all reasons */
+	uint64_t tx_passed;  /* frames the transmit filter let out */
+	uint64_t tx_dropped;
+	uint64_t rx_drops[AK_VNIC_STATS_REASONS];
+	uint64_t tx_drops[AK_VNIC_STATS_REASONS];
+	uint64_t xsk_rx_dropped;   /* passed, but the RX ring had no room */
+	uint64_t xsk_rx_ring_full; /* (XDP_STATISTICS) */
+	uint64_t xsk_fill_empty;   /* passed, but the fill ring was empty */
+	uint64_t xsk_tx_invalid;   /* bad TX descriptors */
+};
+
+/* Reads the counters of one of this container's VNICs. -ENOENT: not ours. */
+AK_API int ak_ctl_vnic_stats(struct ak_ctl *ctl, uint32_t vnic_id,
+			     struct ak_ctl_vnic_stats *out);
+
+/* "port", "dst_mac", ...; NULL for 0 and past the last reason. */
+AK_API const char *ak_ctl_rx_reason_name(unsigned int reason);
+AK_API const char *ak_ctl_tx_reason_name(unsigned int reason);
+
 #endif

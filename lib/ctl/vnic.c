@@ -297,3 +297,56 @@ int ak_ctl_filter_del(struct ak_ctl *ctl, uint32_t vnic_id, uint8_t proto,
 {
 	return filter_call(ctl, AK_MSG_FILTER_DEL, vnic_id, proto, port);
 }
+
+static void fold(const struct ak_counter *c, unsigned int n, uint64_t *passed,
+		 uint64_t *dropped, uint64_t *drops)
+{
+	unsigned int i;
+
+	*passed = c[0].packets;
+	*dropped = 0;
+	for (i = 1; i < n; i++) {
+		drops[i] = c[i].packets;
+		*dropped += c[i].packets;
+	}
+}
+
+int ak_ctl_vnic_stats(struct ak_ctl *ctl, uint32_t vnic_id,
+		      struct ak_ctl_vnic_stats *out)
+{
+	struct ak_vnic_id_req req = {.vnic_id = vnic_id};
+	struct ak_vnic_info info;
+	size_t len;
+	int ret;
+
+	ret = ak_ctl_call(ctl, AK_MSG_VNIC_STATS, &req, sizeof(req), &info,
+			  sizeof(info), &len, NULL, 0, NULL);
+	if (ret)
+		return ret;
+	if (len != sizeof(info))
+		return -EPROTO;
+	memset(out, 0, sizeof(*out));
+	fold(info.rx, AK_RX_REASONS, &out->rx_passed, &out->rx_dropped,
+	     out->rx_drops);
+	fold(info.tx, AK_TX_REASONS, &out->tx_passed, &out->tx_dropped,
+	     out->tx_drops);
+	out->xsk_rx_dropped = info.xsk.rx_dropped;
+	out->xsk_rx_ring_full = info.xsk.rx_ring_full;
+	out->xsk_fill_empty = info.xsk.rx_fill_ring_empty_descs;
+	out->xsk_tx_invalid = info.xsk.tx_invalid_descs;
+	return 0;
+}
+
+const char *ak_ctl_rx_reason_name(unsigned int reason)
+{
+	if (reason == 0 || reason >= AK_RX_REASONS)
+		return NULL;
+	return ak_rx_reason_names[reason];
+}
+
+const char *ak_ctl_tx_reason_name(unsigned int reason)
+{
+	if (reason == 0 || reason >= AK_TX_REASONS)
+		return NULL;
+	return ak_tx_reason_names[reason];
+}

@@ -103,6 +103,20 @@ for c in silent:
         continue
 print("# silent connections still open:", alive)
 assert alive <= 64, alive
+
+# The rest are dropped once the HELLO timeout (2 s) passes.
+time.sleep(2.5)
+alive = 0
+for c in silent:
+    try:
+        if c.recv(100) != b"":
+            alive += 1
+    except BlockingIOError:
+        alive += 1
+    except ConnectionResetError:
+        pass
+print("# silent connections open after the HELLO timeout:", alive)
+assert alive == 0, alive
 PY
 
 # Everyone else is still served: arrakisctl, and frames for the container.

@@ -39,7 +39,7 @@ probe_start sender open grant udp:7000 \
 	send "$other_addr:7000" 198.18.0.2:6000 "$client_mac" \
 	send self:7001 198.18.0.2:6000 "$client_mac" \
 	send self:7000 198.18.0.2:6000 "$client_mac" 02:41:4b:00:00:99 \
-	ready rx 0
+	stats ready rx 0
 sender_pid=$PROBE_PID
 addr=$(probe_field sender vnic 3)
 assert_eq "frames sent" 4 "$(grep -c '^sent' "$CTL_TMP/sender.out")"
@@ -52,6 +52,11 @@ assert_eq "tx src_ip drops" 1 "$(tx src_ip)"
 assert_eq "tx src_port drops" 1 "$(tx src_port)"
 assert_eq "tx src_mac drops" 1 "$(tx src_mac)"
 (($(tx pass) >= 1)) || fail "legitimate frame not passed"
+
+# The container reads the same counters through ak_ctl_vnic_stats().
+assert_eq "drops seen by the container" "drop tx src_mac 1,drop tx src_ip 1,drop tx src_port 1" \
+	"$(grep '^drop tx' "$CTL_TMP/sender.out" | paste -sd,)"
+assert_eq "tx_dropped seen by the container" 3 "$(probe_field sender stats 5)"
 
 assert_eq "datagrams at the peer" 1 "$(grep -c '^got' "$CTL_TMP/peer.out")"
 assert_eq "the legitimate one" "got $addr:7000 arrakis-probe" \

@@ -12,6 +12,8 @@
  *                             be "self", the VNIC's address)
  *   rx SECONDS                receive (forever if 0, until SIGTERM), then
  *                             print "rx PROTO PORT COUNT" per destination
+ *   stats                     print "stats RX_PASSED RX_DROPPED TX_PASSED
+ *                             TX_DROPPED" and "drop rx|tx REASON N" lines
  *   ready                     print "ready"
  *
  * It never answers ARP; the tests give their Linux peers static neighbours.
@@ -364,6 +366,28 @@ static void cmd_send(struct probe *p, char **args)
 	out("sent %u", len);
 }
 
+static void cmd_stats(struct probe *p)
+{
+	struct ak_ctl_vnic_stats st;
+	unsigned int i;
+	int ret;
+
+	ret = ak_ctl_vnic_stats(p->ctl, p->vnic.vnic_id, &st);
+	if (ret)
+		die("stats", -ret);
+	out("stats %llu %llu %llu %llu", (unsigned long long)st.rx_passed,
+	    (unsigned long long)st.rx_dropped, (unsigned long long)st.tx_passed,
+	    (unsigned long long)st.tx_dropped);
+	for (i = 1; ak_ctl_rx_reason_name(i); i++)
+		if (st.rx_drops[i])
+			out("drop rx %s %llu", ak_ctl_rx_reason_name(i),
+			    (unsigned long long)st.rx_drops[i]);
+	for (i = 1; ak_ctl_tx_reason_name(i); i++)
+		if (st.tx_drops[i])
+			out("drop tx %s %llu", ak_ctl_tx_reason_name(i),
+			    (unsigned long long)st.tx_drops[i]);
+}
+
 static int run(struct probe *p, int argc, char **argv)
 {
 	int i = 0;
@@ -393,6 +417,8 @@ static int run(struct probe *p, int argc, char **argv)
 			i += args[3] ? 4 : 3;
 		} else if (!strcmp(cmd, "rx") && left >= 1 && p->have_vnic) {
 			cmd_rx(p, atoi(argv[i++]));
+		} else if (!strcmp(cmd, "stats") && p->have_vnic) {
+			cmd_stats(p);
 		} else if (!strcmp(cmd, "ready")) {
 			out("ready");
 		} else {
