@@ -7,6 +7,7 @@
  * AF_XDP socket (the VNIC is given back).
  */
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -25,6 +26,12 @@ static char last_log[512];
 static void capture(void *ctx, enum ak_log_level level, const char *msg)
 {
 	snprintf(last_log, sizeof(last_log), "%s", msg);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	return remove(path);
 }
 
 static void *serve(void *arg)
@@ -122,14 +129,7 @@ int main(void)
 	kill(getpid(), SIGTERM);
 	pthread_join(thread, NULL);
 	ak_server_fini(&d);
-	{
-		char lock[PATH_MAX + 32];
-
-		snprintf(lock, sizeof(lock), "%s/arrakisd.lock",
-			 d.cfg.state_dir);
-		unlink(lock);
-	}
-	rmdir(d.cfg.state_dir);
-	rmdir(dir);
+	/* The daemon's modules may have left files in the state directory. */
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
