@@ -16,6 +16,7 @@
 
 #include "common/proto.h"
 #include "lib/ctl/ctl_call.h"
+#include "tools/arrakisctl/vsas.h"
 
 struct listing {
 	uint8_t *entries;
@@ -192,7 +193,7 @@ static void filter_text(const struct ak_filter_info *f)
 	       ipv4_str(f->ipv4, ip), ak_proto_name(f->proto), f->port);
 }
 
-enum what { CONTAINERS, VNICS, FILTERS };
+enum what { CONTAINERS, VNICS, FILTERS, VSAS, NWHAT };
 
 static void print_listing(enum what w, const struct listing *l, bool json,
 			  uint32_t self)
@@ -206,6 +207,8 @@ static void print_listing(enum what w, const struct listing *l, bool json,
 	if (!json && w == FILTERS)
 		printf("%-9s %-5s %-15s %s\n", "CONTAINER", "VNIC", "ADDRESS",
 		       "GRANT");
+	if (!json && w == VSAS)
+		vsas_header();
 	if (!json && w == VNICS)
 		printf("%-5s %-9s %-10s %-18s %s\n", "VNIC", "CONTAINER", "VF",
 		       "ADDRESS", "MAC");
@@ -228,6 +231,14 @@ static void print_listing(enum what w, const struct listing *l, bool json,
 				json_array_append_new(arr, vnic_json(v));
 			else
 				vnic_text(v);
+		} else if (w == VSAS) {
+			const struct ak_vsa_info_wire *v =
+				(const void *)(l->entries + i * sizeof(*v));
+
+			if (json)
+				json_array_append_new(arr, vsa_json(v));
+			else
+				vsa_text(v);
 		} else {
 			const struct ak_filter_info *f =
 				(const void *)(l->entries + i * sizeof(*f));
@@ -248,7 +259,7 @@ static void print_listing(enum what w, const struct listing *l, bool json,
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: arrakisctl [--socket PATH] [--json] "
-		   "containers|vnics|filters\n");
+		   "containers|vnics|filters|vsas\n");
 }
 
 int main(int argc, char **argv)
@@ -270,6 +281,8 @@ int main(int argc, char **argv)
 			   sizeof(struct ak_vnic_info)},
 		[FILTERS] = {"filters", AK_MSG_LIST_FILTERS,
 			     sizeof(struct ak_filter_info)},
+		[VSAS] = {"vsas", AK_MSG_VSA_LIST,
+			  sizeof(struct ak_vsa_info_wire)},
 	};
 	const char *socket_path = NULL;
 	struct listing l;
@@ -291,10 +304,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (w = 0; w < 3; w++)
+	for (w = 0; w < NWHAT; w++)
 		if (!strcmp(argv[optind], cmds[w].name))
 			break;
-	if (w == 3) {
+	if (w == NWHAT) {
 		usage(stderr);
 		return 2;
 	}

@@ -76,6 +76,22 @@ grown=$(vsa size growlog)
 grep -q "recovered records 0..3000" "$AK_DIR/writer.err" ||
 	fail "not every record recovered: $(cat "$AK_DIR/writer.err")"
 
+note "arrakisctl vsas shows sizes, extents and owners"
+ARRAKISCTL=$AK_BUILD_ROOT/tools/arrakisctl/arrakisctl
+"$ARRAKISCTL" --socket "$SOCK" vsas >"$AK_DIR/vsas.txt"
+grep -qE "^alpha +4194304 +0 +0 +[0-9]+\+4194304$" "$AK_DIR/vsas.txt" ||
+	fail "alpha not listed as expected: $(cat "$AK_DIR/vsas.txt")"
+grep -qE "^nobody-vsa +1048576 +65534 " "$AK_DIR/vsas.txt" ||
+	fail "nobody-vsa's owner not listed: $(cat "$AK_DIR/vsas.txt")"
+"$ARRAKISCTL" --socket "$SOCK" --json vsas | $PYTHON -c '
+import json, sys
+v = {x["name"]: x for x in json.load(sys.stdin)}
+assert v["delta"]["size"] == 4 << 20, v["delta"]
+assert v["delta"]["extents"][0]["length"] == 4 << 20, v["delta"]
+assert v["nobody-vsa"]["owner_uid"] == 65534, v["nobody-vsa"]
+assert "beta" not in v, v
+' || fail "arrakisctl --json vsas"
+
 note "corrupt the active copy of the extent table"
 before=$(vsa list)
 daemon_stop
