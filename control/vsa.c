@@ -330,6 +330,17 @@ static int handle_open(struct ak_daemon *d, struct ak_container *c,
 
 	g = find_grant(d->vsa, c, name);
 	if (in.first_extent == 0) {
+		/*
+		 * One writer per VSA: two containers appending to the same
+		 * blocks would overwrite each other's acknowledged records.
+		 */
+		if (open_count(d->vsa, name) > (g ? 1u : 0u)) {
+			AK_REPLY_REASON(rep,
+					"VSA '%s' is open in another "
+					"container",
+					name);
+			return -EBUSY;
+		}
 		/* A new grant replaces this container's old one. */
 		if (g)
 			grant_drop(d, g);

@@ -44,7 +44,9 @@ struct ak_vsa_opts {
 /*
  * Opens the VSA `name` through the control plane: the daemon checks that
  * this container's uid owns it (or is root) and passes one bounded block
- * device per extent. -ENOENT no such VSA, -EACCES not the owner.
+ * device per extent. A VSA is open in one container at a time.
+ * -ENOENT no such VSA, -EACCES not the owner, -EBUSY open in another
+ * container.
  */
 AK_API int ak_vsa_open(struct ak_ctl *ctl, const char *name,
 		       const struct ak_vsa_opts *opts, struct ak_vsa **out);

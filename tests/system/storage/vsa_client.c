@@ -141,6 +141,12 @@ static int with_vsa(struct ak_ctl *ctl, int argc, char **argv)
 		return ret;
 	if (!strcmp(cmd, "size")) {
 		printf("%llu\n", (unsigned long long)ak_vsa_size(vsa));
+	} else if (!strcmp(cmd, "hold")) {
+		/* Keeps the grant until stdin closes or the process dies. */
+		printf("held\n");
+		fflush(stdout);
+		while (getchar() != EOF)
+			;
 	} else if (!strcmp(cmd, "past-end")) {
 		ret = past_end(vsa);
 	} else if (argc == 7) {

@@ -50,6 +50,21 @@ assert_eq "open by uid 65534" "error: EACCES" "$(other size alpha)"
 assert_eq "resize by uid 65534" "error: EACCES" "$(other resize alpha $((8 * MIB)))"
 assert_eq "delete by uid 65534" "error: EACCES" "$(other delete alpha)"
 
+note "one container at a time: a second open of beta fails while one holds it"
+hold_fifo=$(mktemp -u)
+mkfifo "$hold_fifo"
+on_cleanup rm -f "$hold_fifo" "$hold_fifo.out"
+# The fifo is opened in the child, which would block this shell otherwise.
+start_bg bash -c 'exec "$0" "$1" hold beta <"$2" >"$3"' \
+	"$CLIENT" "$SOCK" "$hold_fifo" "$hold_fifo.out"
+holder=$BG_PID
+exec 7>"$hold_fifo"
+wait_until 10 grep -q held "$hold_fifo.out" || fail "holder never opened beta"
+assert_eq "second open while held" "error: EBUSY" "$(vsa size beta 2>/dev/null || true)"
+exec 7>&-
+wait "$holder" || fail "holder failed"
+assert_eq "open after the holder left" $((4 * MIB)) "$(vsa size beta)"
+
 note "a write past beta's end fails; delta, right after it, is unchanged"
 assert_eq "beta ends where delta starts" \
 	"$(($(vsa_extents beta | cut -d+ -f1) + 4 * MIB))" \
