@@ -42,6 +42,13 @@ assert_eq "namespaces after down" 0 "$(leftovers "$name")"
 "$TESTNET" down "$name" || fail "down of a missing testnet failed"
 "$TESTNET" down "never$$" || fail "down of an unknown testnet failed"
 
+# A testnet made by hand has no owner: reap leaves it alone.
+on_cleanup "$TESTNET" down hand$$
+env -u AK_TESTNET_OWNER "$TESTNET" up hand$$ >/dev/null
+"$TESTNET" reap
+assert_eq "hand-made testnet after reap" 3 "$(leftovers hand$$)"
+"$TESTNET" down hand$$
+
 # A test killed in the middle: SIGTERM runs its cleanup.
 child_script=$(mktemp)
 on_cleanup rm -f "$child_script"
