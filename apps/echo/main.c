@@ -121,7 +121,12 @@ int main(int argc, char **argv)
 	}
 	err = ak_init(&o.cfg, &app);
 	if (err) {
-		fprintf(stderr, "arrakis-echo: ak_init: %s\n", strerror(-err));
+		fprintf(stderr,
+			"arrakis-echo: cannot start through arrakisd at %s: %s "
+			"(is arrakisd running there?)\n",
+			o.cfg.socket_path ? o.cfg.socket_path
+					  : "its default socket",
+			strerror(-err));
 		return 1;
 	}
 	err = o.udp_port ? echo_start(&e, app, (uint16_t)o.udp_port, o.mode)
@@ -150,10 +155,10 @@ int main(int argc, char **argv)
 		       o.tcp_port,
 		       tcp_echo_mode_name((enum tcp_echo_mode)o.tcp_mode));
 	fflush(stdout);
-	echo_run(app, &e, o.stats);
+	err = echo_run(app, &e, o.stats);
 	if (o.udp_port)
 		echo_stop(&e);
 	tcp_echo_stop(&t);
 	ak_fini(app);
-	return 0;
+	return err ? 1 : 0;
 }

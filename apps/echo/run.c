@@ -54,7 +54,7 @@ int echo_run(struct ak_app *app, struct echo *e, const char *stats_path)
 	sa.sa_handler = on_stats;
 	sigaction(SIGUSR1, &sa, NULL);
 
-	while (!stop_requested) {
+	while (!stop_requested && !ak_app_error(app)) {
 		/* A signal interrupts the sleep in poll(2). */
 		ak_run_once(app, 1000000000ull);
 		if (stats_requested && stats_path) {
@@ -64,5 +64,10 @@ int echo_run(struct ak_app *app, struct echo *e, const char *stats_path)
 	}
 	if (stats_path)
 		write_stats(app, e, stats_path);
+	if (ak_app_error(app)) {
+		fprintf(stderr, "arrakis-echo: stopping: %s\n",
+			strerror(-ak_app_error(app)));
+		return ak_app_error(app);
+	}
 	return 0;
 }

@@ -202,7 +202,12 @@ int main(int argc, char **argv)
 	}
 	err = ak_init(&o.app, &app);
 	if (err) {
-		fprintf(stderr, "arrakis-kv: ak_init: %s\n", strerror(-err));
+		fprintf(stderr,
+			"arrakis-kv: cannot start through arrakisd at %s: %s "
+			"(is arrakisd running there?)\n",
+			o.app.socket_path ? o.app.socket_path
+					  : "its default socket",
+			strerror(-err));
 		return 1;
 	}
 	err = kv_server_create(&o.kv, &srv);

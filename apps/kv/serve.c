@@ -61,10 +61,12 @@ int kv_serve(struct ak_app *app, struct kv_server *srv, struct ak_vsa *vsa,
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	ak_run(app);
+	err = ak_run(app);
 	serving = NULL;
+	if (err)
+		fprintf(stderr, "arrakis-kv: stopping: %s\n", strerror(-err));
 
 	kv_net_stop(net);
 	kv_persist_close(log);
-	return 0;
+	return err;
 }

@@ -47,9 +47,18 @@ AK_API void ak_fini(struct ak_app *app);
 
 /*
  * Runs the event loop until ak_stop() is called (from a callback or a signal
- * handler). Returns 0.
+ * handler), returning 0, or until the app cannot go on, returning
+ * ak_app_error().
  */
 AK_API int ak_run(struct ak_app *app);
+
+/*
+ * 0 while the app can run. -ECONNRESET once arrakisd closed the control
+ * connection (it was stopped or restarted): the VNIC and every grant are
+ * gone with it, so the application should ak_fini() and start again.
+ * Checked a few times a second by the loop.
+ */
+AK_API int ak_app_error(const struct ak_app *app);
 
 /*
  * One iteration of the loop: polls everything once, fires due timers, and

@@ -89,9 +89,14 @@ int ak_run_once(struct ak_app *app, uint64_t max_sleep_ns)
 int ak_run(struct ak_app *app)
 {
 	app->stopping = 0;
-	while (!app->stopping)
+	while (!app->stopping && !app->error)
 		ak_loop_run_once(app->loop, APP_MAX_SLEEP_NS);
-	return 0;
+	return app->error;
+}
+
+int ak_app_error(const struct ak_app *app)
+{
+	return app->error;
 }
 
 void ak_stop(struct ak_app *app)

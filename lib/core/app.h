@@ -31,6 +31,7 @@ struct ak_app {
 	void (*release)(struct ak_app *app);
 	void *release_ctx;
 	volatile sig_atomic_t stopping;
+	int error; /* why the app cannot go on (see ak_app_error()) */
 	struct ak_tcp_app *tcp; /* created by the first TCP call */
 };
 

@@ -6,19 +6,46 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <arrakis/arrakis.h>
 #include <arrakis/ctl.h>
 
 #include "lib/core/app.h"
 #include "lib/core/log.h"
+#include "lib/core/loop.h"
 #include "lib/net/stack.h"
 #include "lib/vnic/vnic.h"
+
+/* How often the loop checks that arrakisd still holds the connection. */
+#define CTL_WATCH_PERIOD_NS (250 * AK_NSEC_PER_MSEC)
 
 struct app_ctl {
 	struct ak_ctl *ctl;
 	struct ak_vnic_grant grant;
+	struct ak_app *app;
+	struct ak_timer watch;
 };
+
+/*
+ * The daemon sends nothing unasked, so a readable control socket means it
+ * hung up: the container, and with it the VNIC, no longer exists.
+ */
+static void ctl_watch(struct ak_timer *timer, uint64_t now_ns)
+{
+	struct app_ctl *c = timer->ctx;
+	char byte;
+	ssize_t n;
+
+	n = recv(ak_ctl_fd(c->ctl), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		ak_err("ctl: arrakisd closed the control connection; the "
+		       "VNIC and its grants are gone");
+		c->app->error = -ECONNRESET;
+		return;
+	}
+	ak_timer_arm(ak_app_loop(c->app), timer, now_ns + CTL_WATCH_PERIOD_NS);
+}
 
 static int grant_add(void *ctx, uint8_t proto, uint16_t port)
 {
@@ -41,6 +68,7 @@ static void app_ctl_release(struct ak_app *app)
 {
 	struct app_ctl *c = app->release_ctx;
 
+	/* The loop, and with it the watch timer, is gone already. */
 	ak_ctl_vnic_close(c->ctl, &c->grant);
 	ak_ctl_close(c->ctl);
 	free(c);
@@ -77,6 +105,10 @@ int ak_init(const struct ak_app_config *cfg, struct ak_app **out)
 	app->ctl = c->ctl;
 	app->release = app_ctl_release;
 	app->release_ctx = c;
+	c->app = app;
+	c->watch.fire = ctl_watch;
+	c->watch.ctx = c;
+	ak_timer_arm(app->loop, &c->watch, ak_now_ns() + CTL_WATCH_PERIOD_NS);
 	*out = app;
 	return 0;
 
