@@ -13,6 +13,7 @@
  * Policy: any container may create a VSA, which its uid then owns; only
  * the owner or root may open, resize or delete it.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -67,6 +68,9 @@ static int vsa_config_set(struct ak_daemon *d, const char *key,
 		return 0;
 	}
 	if (!strcmp(key, "size")) {
+		/* strtoull() would take "-5" as a huge size. */
+		if (!isdigit((unsigned char)value[0]))
+			return -EINVAL;
 		errno = 0;
 		s->create_size = strtoull(value, &end, 10);
 		if (errno || *end || s->create_size < 2 * AK_STORE_SLOT)

@@ -81,6 +81,7 @@ static void test_errors(struct ak_daemon *d)
 {
 	CHECK_EQ(load(d, "[storage]\nbakcing = /x\n"), -EINVAL);
 	CHECK_EQ(load(d, "[storage]\nsize = 12abc\n"), -EINVAL);
+	CHECK_EQ(load(d, "[storage]\nsize = -5\n"), -EINVAL);
 	CHECK_EQ(load(d, "[daemon]\nsokcet = /x\n"), -EINVAL);
 	CHECK_EQ(load(d, "[vnic]\npool = 10.0.0.9-10.0.0.5\n"), -EINVAL);
 	CHECK_EQ(load(d, "[vnic]\nframe_size = 3000\n"), -EINVAL);
