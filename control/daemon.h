@@ -76,7 +76,7 @@ struct ak_container {
 	uint32_t filters;
 
 	uint64_t requests;
-	uint32_t errors;     /* malformed messages so far */
+	uint32_t errors;    /* malformed messages so far */
 	int32_t last_error; /* the last refused request, for arrakisctl */
 	uint16_t last_error_type;
 	char last_error_reason[AK_REASON_MAX];
@@ -130,8 +130,8 @@ struct ak_container *ak_container_find(struct ak_daemon *d, uint32_t id);
  * Remembers a refused request so that arrakisctl can say why a container
  * was turned down; the reason also goes into the error reply.
  */
-void ak_container_note_error(struct ak_container *c, uint16_t type,
-			     int status, const char *reason);
+void ak_container_note_error(struct ak_container *c, uint16_t type, int status,
+			     const char *reason);
 
 uint64_t ak_daemon_now_ns(void);
 
