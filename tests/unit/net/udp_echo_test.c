@@ -2,8 +2,9 @@
 /*
  * UDP between two stacks over the loopback pair: ARP resolves on the first
  * send (the packet, even one needing fragments, waits for it), a datagram
- * echoes byte-exact, datagrams of 4,000 and 60,000 bytes are fragmented, reassembled and echoed, a
- * kept message is released later, and no frame leaks.
+ * echoes byte-exact, datagrams of 4,000 and 60,000 bytes are fragmented,
+ * reassembled and echoed, a kept message is released later, and no frame
+ * leaks.
  */
 #include <errno.h>
 #include <stdlib.h>
