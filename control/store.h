@@ -48,8 +48,9 @@ struct ak_store;
  * Opens the store at path. A missing file is created with create_size bytes
  * when create_size > 0, sparse: the blocks of each extent are preallocated
  * when a VSA takes it, and released blocks are punched out again; a store
- * with no table on it (no copy carries the magic) is formatted. -EUCLEAN when copies exist but neither is
- * valid, -ENOENT when path is missing and create_size is 0.
+ * with no table on it (no copy carries the magic) is formatted. -EUCLEAN
+ * when copies exist but neither is valid, -ENOENT when path is missing and
+ * create_size is 0.
  */
 int ak_store_open(const char *path, uint64_t create_size,
 		  struct ak_store **out);

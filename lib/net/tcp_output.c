@@ -297,6 +297,33 @@ int tcp_send_rst_conn(struct ak_tcp_conn *c)
 }
 
 /*
+ * A frame for an answer that no connection owns (a RST, a SYN cookie's
+ * SYN-ACK): the TCP header zeroed with the ports of the incoming segment
+ * swapped, and its addresses as seen from here. NULL when no frame is free.
+ */
+static struct ak_tcp_hdr *stateless_reply(struct ak_tcp *tcp,
+					  const struct ak_pkt *in,
+					  const struct ak_tcp_hdr *ith,
+					  struct ak_pkt *pkt, uint32_t *saddr,
+					  uint32_t *daddr)
+{
+	const uint8_t *ip = ak_pkt_l3(in);
+	struct ak_tcp_hdr *th;
+
+	if (tcp->env.ops->tx_alloc(tcp->env.ctx, pkt)) {
+		tcp->st.tx_nobufs++;
+		return NULL;
+	}
+	memcpy(saddr, ip + 12, 4);
+	memcpy(daddr, ip + 16, 4);
+	th = (struct ak_tcp_hdr *)ak_pkt_l4(pkt);
+	memset(th, 0, sizeof(*th));
+	th->sport = ith->dport;
+	th->dport = ith->sport;
+	return th;
+}
+
+/*
  * RST for a segment with no connection, RFC 9293 section 3.10.7.1: if the
  * segment has ACK, <SEQ=SEG.ACK><CTL=RST>, otherwise
  * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never in reply to an RST.
@@ -304,23 +331,15 @@ int tcp_send_rst_conn(struct ak_tcp_conn *c)
 void tcp_send_rst_reply(struct ak_tcp *tcp, const struct ak_pkt *in,
 			const struct ak_tcp_hdr *ith, uint32_t seglen)
 {
-	const uint8_t *ip = ak_pkt_l3(in);
 	struct ak_tcp_hdr *th;
 	uint32_t saddr, daddr;
 	struct ak_pkt pkt;
 
 	if (ith->flags & TCP_RST)
 		return;
-	if (tcp->env.ops->tx_alloc(tcp->env.ctx, &pkt)) {
-		tcp->st.tx_nobufs++;
+	th = stateless_reply(tcp, in, ith, &pkt, &saddr, &daddr);
+	if (!th)
 		return;
-	}
-	memcpy(&saddr, ip + 12, 4);
-	memcpy(&daddr, ip + 16, 4);
-	th = (struct ak_tcp_hdr *)ak_pkt_l4(&pkt);
-	memset(th, 0, sizeof(*th));
-	th->sport = ith->dport;
-	th->dport = ith->sport;
 	th->doff = 5 << 4;
 	if (ith->flags & TCP_ACK) {
 		th->seq = ith->ack;
@@ -346,23 +365,15 @@ void tcp_send_cookie_synack(struct ak_tcp *tcp, const struct ak_pkt *in,
 			    const struct ak_tcp_hdr *ith, uint32_t cookie,
 			    uint16_t mss)
 {
-	const uint8_t *ip = ak_pkt_l3(in);
 	uint32_t saddr, daddr, rcvbuf = tcp->cfg.rcvbuf;
 	struct ak_tcp_hdr *th;
 	struct ak_pkt pkt;
 	uint8_t *opt;
 	uint16_t v = htons(mss);
 
-	if (tcp->env.ops->tx_alloc(tcp->env.ctx, &pkt)) {
-		tcp->st.tx_nobufs++;
+	th = stateless_reply(tcp, in, ith, &pkt, &saddr, &daddr);
+	if (!th)
 		return;
-	}
-	memcpy(&saddr, ip + 12, 4);
-	memcpy(&daddr, ip + 16, 4);
-	th = (struct ak_tcp_hdr *)ak_pkt_l4(&pkt);
-	memset(th, 0, sizeof(*th));
-	th->sport = ith->dport;
-	th->dport = ith->sport;
 	th->seq = htonl(cookie);
 	th->ack = htonl(ntohl(ith->seq) + 1);
 	th->flags = TCP_SYN | TCP_ACK;
