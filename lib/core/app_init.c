@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <arrakis/arrakis.h>
@@ -59,9 +60,13 @@ static void grant_del(void *ctx, uint8_t proto, uint16_t port)
 	struct app_ctl *c = ctx;
 	int err;
 
+	/* Once arrakisd hung up, its grants are gone already. */
+	if (c->app && c->app->error)
+		return;
 	err = ak_ctl_filter_del(c->ctl, c->grant.vnic_id, proto, port);
 	if (err)
-		ak_warn("vnic: releasing port %u/%u: %d", proto, port, err);
+		ak_warn("vnic: releasing port %u/%u: %s", proto, port,
+			strerror(-err));
 }
 
 static void app_ctl_release(struct ak_app *app)

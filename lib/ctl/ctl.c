@@ -134,12 +134,15 @@ int ak_ctl_call(struct ak_ctl *ctl, uint16_t type, const void *req,
 				 sizeof(reason));
 	if (ret < 0 && reason[0]) {
 		const char *name = ak_msg_type_name(type);
+		/* "No such ..." is an answer callers act on (create it). */
+		enum ak_log_level level =
+			ret == -ENOENT ? AK_LOG_DEBUG : AK_LOG_WARN;
 
 		if (name)
-			ak_warn("ctl: %s: %s (%s)", name, strerror(-ret),
+			ak_logf(level, "ctl: %s: %s (%s)", name, strerror(-ret),
 				reason);
 		else
-			ak_warn("ctl: request 0x%04x: %s (%s)", type,
+			ak_logf(level, "ctl: request 0x%04x: %s (%s)", type,
 				strerror(-ret), reason);
 	}
 	return ret;

@@ -115,6 +115,8 @@ int main(void)
 	check_timeout(20);
 	CHECK(mkdtemp(dir) != NULL);
 	ak_log_set_handler(capture, NULL);
+	/* A missing object is logged at debug level: show every reason. */
+	ak_log_set_level(AK_LOG_DEBUG);
 	ak_config_defaults(&d.cfg);
 	snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s/sock", dir);
 	snprintf(d.cfg.state_dir, sizeof(d.cfg.state_dir), "%s/state", dir);
